@@ -1,0 +1,335 @@
+"""The instructors' workshop: the question bank in the Django admin.
+
+Every rule the bank loader enforces is enforced here too (same function, same
+words), and each save that changes what learners see writes a new version.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from exams.bank.loader import record_version, spec_from_question
+from exams.bank.rules import ORDERING, Option, option_problems
+from exams.bank.schema import FORMAT, dump_bank
+from exams.models import (
+    Attempt,
+    AttemptItem,
+    Choice,
+    Domain,
+    Exam,
+    ExamObjective,
+    Objective,
+    ObjectiveResult,
+    Question,
+    QuestionVersion,
+    TaskStatement,
+)
+
+
+class ChoiceInlineFormSet(BaseInlineFormSet):
+    """Checks the question's options as a whole, with the bank loader's rules."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kind = self.instance.kind
+        rows = []
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            option = Option(
+                text=data.get("text", ""),
+                feedback=data.get("feedback", ""),
+                is_correct=bool(data.get("is_correct")),
+                match=data.get("match", ""),
+            )
+            rows.append((data.get("position") or 0, option))
+        rows.sort(key=lambda row: row[0])
+        problems = option_problems(kind, [option for _, option in rows])
+        positions = [position for position, _ in rows]
+        if kind == ORDERING and len(set(positions)) != len(positions):
+            problems.append(
+                "give each item of an ordering question its own position (1 = first): "
+                "the positions are the key"
+            )
+        if problems:
+            raise ValidationError([p[0].upper() + p[1:] + "." for p in problems])
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceInlineFormSet
+    fields = ["position", "text", "match", "is_correct", "feedback"]
+    extra = 0
+    min_num = 0
+
+
+class QuestionVersionInline(admin.TabularInline):
+    model = QuestionVersion
+    fields = ["version", "created_at", "created_by", "note", "content_summary"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-version"]
+    verbose_name_plural = "Version history (attempts keep the version they showed)"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="What it said")
+    def content_summary(self, version: QuestionVersion) -> str:
+        return format_html(
+            "<details><summary>{}</summary><pre class='qs-version'>{}</pre></details>",
+            Truncator(version.content.get("stem", "")).chars(80),
+            dump_bank(version.content),
+        )
+
+
+class TaskStatementFilter(admin.SimpleListFilter):
+    title = "task statement"
+    parameter_name = "task"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [(ts.code, str(ts)) for ts in TaskStatement.objects.all()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(objective__task_statement__code=self.value())
+        return queryset
+
+
+def _set_status(request: HttpRequest, queryset: QuerySet, status: str, verb: str) -> None:
+    changed = queryset.exclude(status=status).update(status=status)
+    unchanged = queryset.count() - changed
+    message = f"{changed} question(s) {verb}."
+    if unchanged:
+        message += f" {unchanged} already were."
+    messages.success(request, message)
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = [
+        "external_id",
+        "short_stem",
+        "objective_code",
+        "kind",
+        "difficulty",
+        "status",
+        "version",
+        "updated_at",
+    ]
+    list_display_links = ["external_id", "short_stem"]
+    list_filter = [TaskStatementFilter, "objective", "kind", "status", "difficulty"]
+    list_select_related = ["objective"]
+    search_fields = ["external_id", "stem", "explanation", "choices__text", "objective__code"]
+    autocomplete_fields = ["objective"]
+    readonly_fields = ["version", "created_at", "updated_at", "preview_link"]
+    fieldsets = [
+        (None, {"fields": ["external_id", "objective", "kind", "difficulty", "status"]}),
+        ("Question", {"fields": ["stem", "explanation", "source"]}),
+        (
+            "About",
+            {"fields": ["version", "preview_link", "created_at", "updated_at"]},
+        ),
+    ]
+    inlines = [ChoiceInline, QuestionVersionInline]
+    actions = ["publish", "retire", "move_to_draft", "export_selected"]
+    list_per_page = 50
+    save_on_top = True
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    @admin.display(description="Stem")
+    def short_stem(self, question: Question) -> str:
+        return Truncator(question.stem).chars(90)
+
+    @admin.display(description="Objective", ordering="objective__code")
+    def objective_code(self, question: Question) -> str:
+        return question.objective.code
+
+    @admin.display(description="Preview")
+    def preview_link(self, question: Question) -> str:
+        if not question.pk:
+            return "Save the question to preview it."
+        url = reverse("admin:exams_question_preview", args=[question.pk])
+        return format_html('<a href="{}">Preview as a learner sees it, with the key</a>', url)
+
+    def get_urls(self):
+        preview = path(
+            "<path:object_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="exams_question_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        question = get_object_or_404(
+            Question.objects.select_related("objective__task_statement"), pk=object_id
+        )
+        if not self.has_view_permission(request, question):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Preview: {question.external_id} (v{question.version})",
+            "question": question,
+            "choices": list(question.choices.all()),
+            "original": question,
+        }
+        return TemplateResponse(request, "admin/exams/question/preview.html", context)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if record_version(form.instance, user=request.user, note="edited in the admin"):
+            form.instance.refresh_from_db(fields=["version"])
+            if change:
+                messages.info(
+                    request,
+                    f"“{form.instance}” is now version {form.instance.version}; "
+                    "attempts already taken keep the version they showed.",
+                )
+
+    @admin.action(description="Publish selected questions", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _set_status(request, queryset, Question.Status.PUBLISHED, "published")
+
+    @admin.action(description="Retire selected questions", permissions=["change"])
+    def retire(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _set_status(request, queryset, Question.Status.RETIRED, "retired")
+
+    @admin.action(description="Move selected questions to draft", permissions=["change"])
+    def move_to_draft(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _set_status(request, queryset, Question.Status.DRAFT, "moved to draft")
+
+    @admin.action(description="Export selected questions as a bank file", permissions=["view"])
+    def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        questions = list(
+            queryset.select_related("objective__task_statement__domain").prefetch_related("choices")
+        )
+        objectives = sorted({q.objective for q in questions}, key=lambda o: o.code)
+        tasks: dict[str, dict] = {}
+        for objective in objectives:
+            ts = objective.task_statement
+            entry = tasks.setdefault(
+                ts.code, {"code": ts.code, "title": ts.title, "objectives": []}
+            )
+            item = {"code": objective.code, "title": objective.title}
+            if objective.summary:
+                item["summary"] = objective.summary
+            entry["objectives"].append(item)
+        domain = objectives[0].task_statement.domain if objectives else None
+        data = {
+            "format": FORMAT,
+            "domain": {"code": domain.code, "title": domain.title} if domain else {},
+            "task_statements": list(tasks.values()),
+            "questions": [
+                spec_from_question(q).to_dict()
+                for q in sorted(questions, key=lambda q: (q.objective.code, q.external_id))
+            ],
+        }
+        response = HttpResponse(dump_bank(data), content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="questions.yaml"'
+        return response
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["code", "title"]
+    search_fields = ["code", "title"]
+
+
+class ObjectiveInline(admin.TabularInline):
+    model = Objective
+    fields = ["position", "code", "title", "summary"]
+    extra = 0
+
+
+@admin.register(TaskStatement)
+class TaskStatementAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "domain"]
+    list_filter = ["domain"]
+    list_select_related = ["domain"]
+    search_fields = ["code", "title"]
+    inlines = [ObjectiveInline]
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "task_statement"]
+    list_filter = ["task_statement"]
+    list_select_related = ["task_statement"]
+    search_fields = ["code", "title", "summary"]
+
+
+class ExamObjectiveInline(admin.TabularInline):
+    model = ExamObjective
+    autocomplete_fields = ["objective"]
+    extra = 0
+
+
+@admin.register(Exam)
+class ExamAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "question_count",
+        "time_limit_minutes",
+        "pass_mark",
+        "feedback_policy",
+        "is_published",
+    ]
+    list_filter = ["is_published", "feedback_policy"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["cohorts"]
+    inlines = [ExamObjectiveInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Attempts are written by the exam engine only; the admin may look."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ObjectiveResultInline(admin.TabularInline):
+    model = ObjectiveResult
+    fields = ["objective", "correct", "total"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(ReadOnlyAdmin):
+    list_display = ["user", "exam", "status", "started_at", "scaled_score", "passed"]
+    list_filter = ["status", "exam", "passed"]
+    list_select_related = ["user", "exam"]
+    search_fields = ["user__username", "exam__title"]
+    date_hierarchy = "started_at"
+    inlines = [ObjectiveResultInline]
+
+
+@admin.register(AttemptItem)
+class AttemptItemAdmin(ReadOnlyAdmin):
+    list_display = ["attempt", "position", "question", "question_version", "is_correct"]
+    list_select_related = ["attempt__user", "attempt__exam", "question"]
+    search_fields = ["question__external_id", "attempt__user__username"]

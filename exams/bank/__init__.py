@@ -1,0 +1,1 @@
+"""Question bank files: parsing and validation (schema), loading (loader), export."""

@@ -1,0 +1,245 @@
+"""Load bank files into the database and read questions back as specs.
+
+`load_bank_files` validates every file first and changes nothing unless all of
+them are clean; then it applies them in one transaction. A question whose
+content differs from the database gets its next version; an identical one is
+left alone, so loading the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from exams.bank.rules import MATCHING, MULTIPLE, SINGLE, Option
+from exams.bank.schema import BankError, BankSpec, QuestionSpec, parse_bank
+from exams.models import Choice, Domain, Objective, Question, QuestionVersion, TaskStatement
+
+
+class BankInvalid(Exception):
+    def __init__(self, errors: Sequence[BankError]) -> None:
+        super().__init__(f"{len(errors)} problem(s) in the bank files")
+        self.errors = list(errors)
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    status_changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.created)} created",
+            f"{len(self.updated)} updated to a new version",
+            f"{len(self.status_changed)} with a new status",
+            f"{len(self.unchanged)} unchanged",
+        ]
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} already present and left as they are")
+        return ", ".join(parts)
+
+
+def spec_from_question(question: Question) -> QuestionSpec:
+    """The question as a spec; pass questions with `objective` and `choices` loaded."""
+    choices = question.choices.all()
+    return QuestionSpec(
+        external_id=question.external_id,
+        objective=question.objective.code,
+        kind=question.kind,
+        difficulty=question.difficulty,
+        stem=question.stem,
+        options=tuple(
+            Option(text=c.text, feedback=c.feedback, is_correct=c.is_correct, match=c.match)
+            for c in sorted(choices, key=lambda c: (c.position, c.id))
+        ),
+        explanation=question.explanation,
+        source=question.source,
+        status=question.status,
+    )
+
+
+def record_version(question: Question, *, user=None, note: str = "") -> bool:
+    """Write a version row if the question's content differs from its latest one.
+
+    Returns True when a new version was written. The admin calls this after an
+    instructor saves a question and its choices.
+    """
+    question = (
+        Question.objects.select_related("objective").prefetch_related("choices").get(pk=question.pk)
+    )
+    content = spec_from_question(question).content()
+    latest = question.versions.order_by("-version").first()
+    if latest is not None and latest.content == content:
+        return False
+    number = latest.version + 1 if latest is not None else 1
+    QuestionVersion.objects.create(
+        question=question, version=number, content=content, created_by=user, note=note
+    )
+    Question.objects.filter(pk=question.pk).update(version=number)
+    question.version = number
+    return True
+
+
+def read_bank_files(paths: Iterable[Path | str]) -> tuple[list[BankSpec], list[BankError]]:
+    specs: list[BankSpec] = []
+    errors: list[BankError] = []
+    for path in paths:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(BankError(str(path), f"cannot be read: {exc}"))
+            continue
+        spec, file_errors = parse_bank(str(path), text)
+        specs.append(spec)
+        errors += file_errors
+    return specs, errors
+
+
+def _cross_check(specs: Sequence[BankSpec]) -> list[BankError]:
+    """Problems that only show across files or against the database."""
+    errors: list[BankError] = []
+    known = set(Objective.objects.values_list("code", flat=True))
+    for spec in specs:
+        known |= spec.objective_codes()
+    owner: dict[str, str] = {}
+    for spec in specs:
+        for question in spec.questions:
+            if question.objective not in known:
+                errors.append(
+                    BankError(
+                        spec.file,
+                        f"objective {question.objective!r} is not defined in the file "
+                        "or in the database",
+                        question.external_id,
+                        "objective",
+                    )
+                )
+            other = owner.setdefault(question.external_id, spec.file)
+            if other != spec.file:
+                errors.append(
+                    BankError(
+                        spec.file,
+                        f"this id is also used in {other}",
+                        question.external_id,
+                        "id",
+                    )
+                )
+    return errors
+
+
+def load_bank_files(
+    paths: Iterable[Path | str], *, only_new: bool = False, user=None
+) -> LoadReport:
+    """Validate all files, then load them in one transaction (or raise BankInvalid).
+
+    With `only_new`, rows that already exist are left untouched: `make run`
+    uses it so that edits made in the admin survive a restart.
+    """
+    specs, errors = read_bank_files(paths)
+    errors += _cross_check(specs)
+    if errors:
+        raise BankInvalid(errors)
+    report = LoadReport()
+    with transaction.atomic():
+        for spec in specs:
+            _apply(spec, report, only_new=only_new, user=user)
+    return report
+
+
+def _apply(spec: BankSpec, report: LoadReport, *, only_new: bool, user) -> None:
+    domain, created = Domain.objects.get_or_create(
+        code=spec.domain_code, defaults={"title": spec.domain_title}
+    )
+    if not created and not only_new and domain.title != spec.domain_title:
+        domain.title = spec.domain_title
+        domain.save(update_fields=["title"])
+
+    for position, task in enumerate(spec.tasks):
+        ts = _upsert(
+            TaskStatement,
+            only_new,
+            code=task.code,
+            values={"domain": domain, "title": task.title, "position": position},
+        )
+        for o_position, objective in enumerate(task.objectives):
+            _upsert(
+                Objective,
+                only_new,
+                code=objective.code,
+                values={
+                    "task_statement": ts,
+                    "title": objective.title,
+                    "summary": objective.summary,
+                    "position": o_position,
+                },
+            )
+
+    objectives = {o.code: o for o in Objective.objects.all()}
+    existing = {
+        q.external_id: q
+        for q in Question.objects.filter(external_id__in=[q.external_id for q in spec.questions])
+        .select_related("objective")
+        .prefetch_related("choices")
+    }
+    note = f"loaded from {Path(spec.file).name}"
+    for wanted in spec.questions:
+        question = existing.get(wanted.external_id)
+        if question is None:
+            question = Question(external_id=wanted.external_id)
+            _write_question(question, wanted, objectives)
+            record_version(question, user=user, note=note)
+            report.created.append(wanted.external_id)
+        elif only_new:
+            report.skipped.append(wanted.external_id)
+        elif spec_from_question(question).content() != wanted.content():
+            _write_question(question, wanted, objectives)
+            record_version(question, user=user, note=note)
+            report.updated.append(wanted.external_id)
+        elif question.status != wanted.status:
+            question.status = wanted.status
+            question.save(update_fields=["status", "updated_at"])
+            report.status_changed.append(wanted.external_id)
+        else:
+            report.unchanged.append(wanted.external_id)
+
+
+def _upsert(model, only_new: bool, *, code: str, values: dict):
+    obj, created = model.objects.get_or_create(code=code, defaults=values)
+    if created or only_new:
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+    return obj
+
+
+def _write_question(question: Question, spec: QuestionSpec, objectives: dict) -> None:
+    question.objective = objectives[spec.objective]
+    question.kind = spec.kind
+    question.difficulty = spec.difficulty
+    question.status = spec.status
+    question.stem = spec.stem
+    question.explanation = spec.explanation
+    question.source = spec.source
+    question.save()
+    question.choices.all().delete()
+    Choice.objects.bulk_create(
+        Choice(
+            question=question,
+            position=position,
+            text=option.text,
+            match=option.match if spec.kind == MATCHING else "",
+            is_correct=option.is_correct if spec.kind in (SINGLE, MULTIPLE) else False,
+            feedback=option.feedback,
+        )
+        for position, option in enumerate(spec.options, start=1)
+    )

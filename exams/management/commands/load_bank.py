@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from exams.bank.loader import BankInvalid, load_bank_files
+
+
+class Command(BaseCommand):
+    help = (
+        "Load question bank files (docs/bank-format.md). All files load in one "
+        "transaction, or nothing does; every problem found is listed."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("files", nargs="+", help="YAML or JSON bank files")
+        parser.add_argument(
+            "--only-new",
+            action="store_true",
+            help="add what is missing and leave existing rows as they are "
+            "(keeps edits made in the admin)",
+        )
+
+    def handle(self, *args, files: list[str], only_new: bool, **options) -> None:
+        try:
+            report = load_bank_files(files, only_new=only_new)
+        except BankInvalid as exc:
+            for error in exc.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"{len(exc.errors)} problem(s) found; nothing was loaded.") from None
+        self.stdout.write(self.style.SUCCESS(f"Bank loaded: {report.summary()}."))

@@ -1,0 +1,46 @@
+"""Instructor-written Markdown to safe HTML.
+
+python-markdown passes raw HTML through, so its output goes through nh3 with an
+allow-list: no scripts, styles, frames, event handlers, `hx-*` attributes or
+`javascript:` links survive. The result is wrapped in an `hx-disable` element so
+htmx ignores anything that might slip past in future.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import markdown as markdown_lib
+import nh3
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h3", "h4", "h5", "h6", "table", "thead", "tbody",
+    "tr", "th", "td", "del", "sup", "sub", "span",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+@lru_cache(maxsize=4096)
+def sanitize_markdown(text: str) -> str:
+    """Markdown → sanitized HTML (no wrapper). Cached: bank text repeats a lot."""
+    html = markdown_lib.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str, *, inline: bool = False) -> SafeString:
+    """Sanitized HTML inside an `hx-disable` wrapper; `inline` for option labels."""
+    html = sanitize_markdown(text or "")
+    if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return format_html('<span class="md" hx-disable>{}</span>', mark_safe(html[3:-4]))
+    return format_html('<div class="md" hx-disable>{}</div>', mark_safe(html))

@@ -1,0 +1,306 @@
+"""The question bank (Domain → TaskStatement → Objective → Question → Choice),
+exam blueprints, and the attempts learners make at them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Domain(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"Domain {self.code}: {self.title}"
+
+
+class TaskStatement(models.Model):
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="task_statements")
+    code = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=300)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["domain__code", "position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Objective(models.Model):
+    task_statement = models.ForeignKey(
+        TaskStatement, on_delete=models.CASCADE, related_name="objectives"
+    )
+    code = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["task_statement__code", "position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class QuestionQuerySet(models.QuerySet):
+    def published(self) -> QuestionQuerySet:
+        return self.filter(status=Question.Status.PUBLISHED)
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Multiple choice (one answer)"
+        MULTIPLE = "multiple", "Multiple response"
+        ORDERING = "ordering", "Ordering"
+        MATCHING = "matching", "Matching"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    class Difficulty(models.IntegerChoices):
+        EASY = 1, "Easy"
+        MEDIUM = 2, "Medium"
+        HARD = 3, "Hard"
+
+    external_id = models.SlugField(
+        "ID",
+        max_length=100,
+        unique=True,
+        help_text="Stable id used by bank files; letters, digits, hyphens.",
+    )
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="questions")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE)
+    difficulty = models.PositiveSmallIntegerField(
+        choices=Difficulty.choices, default=Difficulty.MEDIUM
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    stem = models.TextField(help_text="Markdown. For multiple response, say how many to pick.")
+    explanation = models.TextField(help_text="Markdown, shown after the question is answered.")
+    source = models.CharField(
+        max_length=200, help_text='Where the fact lives in the source material, e.g. "seed 1.1".'
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["objective__code", "external_id"]
+        indexes = [models.Index(fields=["objective", "status"])]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Choice(models.Model):
+    """One option of a question.
+
+    single/multiple: `text`, `is_correct`. ordering: `text`, and `position` is the
+    item's place in the correct order. matching: `text` is the prompt, `match` its
+    partner. Every kind has per-option `feedback`.
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField()
+    match = models.TextField(blank=True, help_text="Matching questions only: the partner.")
+    is_correct = models.BooleanField(default=False)
+    feedback = models.TextField(
+        blank=True, help_text="Markdown: why this option is right or wrong."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class QuestionVersion(models.Model):
+    """What a question said at each version: written whenever its content changes."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    content = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["question", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "version"], name="questionversion_unique_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question} v{self.version}"
+
+
+class ExamQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ExamQuerySet:
+        """Published exams open to everyone, or to a cohort the user belongs to."""
+        open_to_all = Q(cohorts__isnull=True)
+        if not user.is_authenticated:
+            return self.filter(is_published=True).filter(open_to_all).distinct()
+        return (
+            self.filter(is_published=True)
+            .filter(open_to_all | Q(cohorts__memberships__user=user))
+            .distinct()
+        )
+
+
+class Exam(models.Model):
+    """A blueprint: how many questions, drawn from which objectives, for how long."""
+
+    class FeedbackPolicy(models.TextChoices):
+        IMMEDIATE = "immediate", "Immediate (practice)"
+        AFTER_SUBMIT = "after_submit", "After submit (mock exam)"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    question_count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty for untimed practice."
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        default=700, validators=[MinValueValidator(100), MaxValueValidator(1000)]
+    )
+    shuffle_questions = models.BooleanField(default=True)
+    shuffle_choices = models.BooleanField(default=True)
+    feedback_policy = models.CharField(
+        max_length=20, choices=FeedbackPolicy.choices, default=FeedbackPolicy.AFTER_SUBMIT
+    )
+    is_published = models.BooleanField(default=False)
+    cohorts = models.ManyToManyField(
+        "accounts.Cohort", blank=True, help_text="Empty: open to every learner."
+    )
+    objectives = models.ManyToManyField(Objective, through="ExamObjective")
+
+    objects = ExamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def time_limit(self) -> timedelta | None:
+        if self.time_limit_minutes is None:
+            return None
+        return timedelta(minutes=self.time_limit_minutes)
+
+
+class ExamObjective(models.Model):
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="exam_objectives")
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT)
+    weight = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "objective"], name="examobjective_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam}: {self.objective.code} x{self.weight}"
+
+
+class Attempt(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+        EXPIRED = "expired", "Expired"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="attempts")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    raw_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    total = models.PositiveSmallIntegerField(default=0)
+    scaled_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "exam"],
+                condition=Q(status="in_progress"),
+                name="attempt_one_in_progress_per_user_exam",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "-started_at"]),
+            models.Index(fields=["status", "deadline"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.exam} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    def seconds_left(self, now: datetime) -> int | None:
+        if self.deadline is None:
+            return None
+        return max(0, int((self.deadline - now).total_seconds()))
+
+
+class AttemptItem(models.Model):
+    """One question of an attempt, frozen as it was shown (`snapshot`)."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    question_version = models.PositiveIntegerField()
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="+")
+    snapshot = models.JSONField()
+    response = models.JSONField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    is_correct = models.BooleanField(null=True, blank=True)
+    flagged = models.BooleanField(default=False)
+    seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="attemptitem_unique_pos")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}#{self.position}"
+
+
+class ObjectiveResult(models.Model):
+    """Per-objective score of a finalized attempt; reports read these, not items."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="objective_results")
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="+")
+    correct = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "objective"], name="objectiveresult_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.objective.code}: {self.correct}/{self.total}"

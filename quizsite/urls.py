@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Quizsite administration"
+admin.site.site_title = "Quizsite admin"
+admin.site.index_title = "Question bank, exams and people"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("exams.urls")),
+]

@@ -1,0 +1,134 @@
+"""Shared fixtures: the personas of design.md and small builders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.models import Cohort, Membership, User
+from exams.bank.loader import load_bank_files
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_BANK = ROOT / "exams" / "bank" / "aif-c01-task-3.3.yaml"
+PASSWORD = "correct-horse-battery"
+
+# Playwright's sync API runs an event loop in the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests(settings):
+    # The production hasher is deliberately slow; tests do not need that.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Hashed static names need `collectstatic`; tests serve plain names.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_user(username: str, **fields) -> User:
+    user = User(username=username, email=f"{username}@example.com", **fields)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def learner(db) -> User:
+    return make_user("lena")
+
+
+@pytest.fixture
+def other_learner(db) -> User:
+    return make_user("otto")
+
+
+@pytest.fixture
+def instructor(db) -> User:
+    user = make_user("ines", is_staff=True)
+    user.groups.add(Group.objects.get(name="Instructors"))
+    return user
+
+
+@pytest.fixture
+def team_lead(db, learner) -> User:
+    user = make_user("theo")
+    cohort = Cohort.objects.create(name="Cohort A")
+    Membership.objects.create(user=user, cohort=cohort, role=Membership.Role.LEAD)
+    Membership.objects.create(user=learner, cohort=cohort, role=Membership.Role.LEARNER)
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return make_user("oscar")
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return make_user("sam", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def bank(db):
+    """The shipped Task 3.3 bank, loaded."""
+    return load_bank_files([SHIPPED_BANK])
+
+
+BANK_HEADER = """\
+format: quizsite-bank/1
+domain:
+  code: "9"
+  title: Test domain
+task_statements:
+  - code: "9.1"
+    title: Test task
+    objectives:
+      - code: "9.1.1"
+        title: First objective
+      - code: "9.1.2"
+        title: Second objective
+questions:
+"""
+
+SINGLE_QUESTION = """\
+  - id: {id}
+    objective: "9.1.1"
+    kind: single
+    difficulty: 2
+    stem: {stem}
+    choices:
+      - text: Alpha
+        feedback: Alpha is wrong.
+      - text: Bravo
+        correct: true
+        feedback: Bravo is right.
+      - text: Charlie
+        feedback: Charlie is wrong.
+    explanation: Because bravo.
+    source: seed 1.1
+"""
+
+
+def bank_text(*questions: str) -> str:
+    return BANK_HEADER + "".join(questions)
+
+
+def single_question(id: str = "q-single", stem: str = "Which one?") -> str:
+    return SINGLE_QUESTION.format(id=id, stem=stem)
+
+
+@pytest.fixture
+def write_bank(tmp_path):
+    """Write bank text to a file and return its path."""
+
+    def write(text: str, name: str = "bank.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
