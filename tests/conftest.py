@@ -19,8 +19,14 @@ PASSWORD = "correct-horse-battery"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(scope="session")
+def _static_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("staticfiles")
+
+
 @pytest.fixture(autouse=True)
-def _fast_tests(settings):
+def _fast_tests(settings, _static_root):
+    settings.STATIC_ROOT = _static_root
     # The production hasher is deliberately slow; tests do not need that.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Hashed static names need `collectstatic`; tests serve plain names.

@@ -1,0 +1,240 @@
+"""The question bank admin, as an instructor who is not a superuser uses it."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from exams.models import Attempt, Question, QuestionVersion
+
+
+class _FormReader(HTMLParser):
+    """Collects the values a browser would submit from the page's main form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str | list[str]] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.data[name] = a.get("value", "on")
+            elif kind not in ("submit", "button", "file"):
+                self.data[name] = a.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def form_data(html: str) -> dict:
+    reader = _FormReader()
+    reader.feed(html)
+    data = reader.data
+    for key, value in data.items():  # textareas start with a newline in Django's widget
+        if isinstance(value, str) and value.startswith("\n"):
+            data[key] = value[1:]
+    return data
+
+
+@pytest.fixture
+def instructor_client(client, instructor):
+    client.force_login(instructor)
+    return client
+
+
+def change_url(question: Question) -> str:
+    return reverse("admin:exams_question_change", args=[question.pk])
+
+
+def single_question() -> Question:
+    return Question.objects.filter(kind="single").order_by("external_id").first()
+
+
+def test_the_instructors_group_has_exactly_the_banks_permissions(db):
+    codenames = set(
+        Group.objects.get(name="Instructors").permissions.values_list("codename", flat=True)
+    )
+    expected = {
+        f"{action}_{model}"
+        for model in ("domain", "taskstatement", "objective", "question", "choice")
+        for action in ("add", "change", "delete", "view")
+    } | {"view_questionversion"}
+    assert codenames == expected
+
+
+def test_an_instructor_edits_a_question_and_it_gets_a_new_version(instructor_client, bank):
+    question = single_question()
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    data["stem"] = "A reworded scenario. Which statement is correct?"
+
+    response = instructor_client.post(change_url(question), data, follow=True)
+
+    assert response.status_code == 200
+    question.refresh_from_db()
+    assert question.stem == "A reworded scenario. Which statement is correct?"
+    assert question.version == 2
+    assert list(question.versions.values_list("version", "created_by__username", "note")) == [
+        (2, "ines", "edited in the admin"),
+        (1, None, "loaded from aif-c01-task-3.3.yaml"),
+    ]
+    assert "is now version 2" in response.content.decode()
+
+
+def test_saving_without_changes_writes_no_new_version(instructor_client, bank):
+    question = single_question()
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    instructor_client.post(change_url(question), data)
+    assert QuestionVersion.objects.filter(question=question).count() == 1
+
+
+def test_a_single_answer_question_with_two_correct_choices_cannot_be_saved(instructor_client, bank):
+    question = single_question()
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    for index in range(question.choices.count()):
+        data[f"choices-{index}-is_correct"] = "on"
+    data["stem"] = "This edit must not be saved"
+
+    response = instructor_client.post(change_url(question), data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    count = question.choices.count()
+    assert f"A single-answer question needs exactly one correct choice (it has {count})." in page
+    question.refresh_from_db()
+    assert question.stem != "This edit must not be saved"
+    assert question.choices.filter(is_correct=True).count() == 1
+
+
+def test_an_ordering_question_needs_distinct_positions(instructor_client, bank):
+    question = Question.objects.filter(kind="ordering").first()
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    data["choices-1-position"] = data["choices-0-position"]
+    response = instructor_client.post(change_url(question), data)
+    assert "Give each item of an ordering question its own position" in response.content.decode()
+    assert question.versions.count() == 1
+
+
+def test_the_preview_shows_the_question_with_its_key(instructor_client, bank):
+    question = single_question()
+    correct = question.choices.get(is_correct=True)
+    url = reverse("admin:exams_question_preview", args=[question.pk])
+
+    page = instructor_client.get(url).content.decode()
+
+    assert "As the learner sees it" in page
+    assert "✓ Correct" in page
+    key = page[page.index("Key and feedback") :]
+    row = key[key.index(correct.text[:40]) :]
+    assert row.index("✓ Correct") < row.index("</tr>")
+    assert "Explanation" in page
+
+
+def test_bulk_actions_publish_and_retire(instructor_client, bank):
+    chosen = list(Question.objects.order_by("pk").values_list("pk", flat=True)[:3])
+    url = reverse("admin:exams_question_changelist")
+
+    response = instructor_client.post(
+        url, {"action": "retire", "_selected_action": chosen}, follow=True
+    )
+    assert "3 question(s) retired." in response.content.decode()
+    assert set(Question.objects.filter(pk__in=chosen).values_list("status", flat=True)) == {
+        "retired"
+    }
+
+    instructor_client.post(url, {"action": "publish", "_selected_action": chosen[:2]})
+    statuses = dict(Question.objects.filter(pk__in=chosen).values_list("pk", "status"))
+    assert statuses == {chosen[0]: "published", chosen[1]: "published", chosen[2]: "retired"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "task=3.3",
+        "kind__exact=matching",
+        "status__exact=published",
+        "difficulty__exact=3",
+        "q=distillation",
+        "task=3.3&kind__exact=multiple&difficulty__exact=2&status__exact=published",
+    ],
+)
+def test_the_changelist_filters_and_searches(
+    instructor_client, bank, query, django_assert_max_num_queries
+):
+    url = reverse("admin:exams_question_changelist") + "?" + query
+    with django_assert_max_num_queries(20):
+        response = instructor_client.get(url)
+    assert response.status_code == 200
+    assert "result" in response.content.decode()
+
+
+def test_filtering_by_kind_lists_only_that_kind(instructor_client, bank):
+    url = reverse("admin:exams_question_changelist") + "?kind__exact=matching"
+    rows = instructor_client.get(url).context["cl"].result_list
+    assert rows and {q.kind for q in rows} == {"matching"}
+
+
+def test_the_export_action_downloads_a_bank_file(instructor_client, bank):
+    chosen = list(Question.objects.filter(kind="matching").values_list("pk", flat=True))
+    response = instructor_client.post(
+        reverse("admin:exams_question_changelist"),
+        {"action": "export_selected", "_selected_action": chosen},
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="questions.yaml"'
+    text = response.content.decode()
+    assert text.startswith("format: quizsite-bank/1") and text.count("kind: matching") == len(
+        chosen
+    )
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:accounts_user_changelist",
+        "admin:accounts_cohort_changelist",
+        "admin:exams_attempt_changelist",
+        "admin:exams_attemptitem_changelist",
+        "admin:exams_exam_changelist",
+    ],
+)
+def test_an_instructor_cannot_see_users_cohorts_or_attempts(instructor_client, url_name):
+    assert instructor_client.get(reverse(url_name)).status_code == 403
+
+
+def test_the_admin_index_shows_an_instructor_only_the_bank(instructor_client):
+    page = instructor_client.get(reverse("admin:index")).content.decode()
+    assert "Questions" in page
+    assert "Users" not in page and "Attempts" not in page
+
+
+def test_a_superuser_sees_attempts_read_only(client, superuser):
+    client.force_login(superuser)
+    assert client.get(reverse("admin:exams_attempt_changelist")).status_code == 200
+    assert client.get(reverse("admin:exams_attempt_add")).status_code == 403
+    assert Attempt.objects.count() == 0
+
+
+def test_a_learner_is_sent_to_the_admin_login(client, learner):
+    client.force_login(learner)
+    response = client.get(reverse("admin:exams_question_changelist"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
