@@ -80,7 +80,14 @@ class Question(models.Model):
         help_text="Stable id used by bank files; letters, digits, hyphens.",
     )
     objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="questions")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE)
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.SINGLE,
+        help_text="Single/multiple: tick the correct choices. Ordering: each item's "
+        "Position is its place in the correct order. Matching: Text is the prompt, "
+        "Match its partner.",
+    )
     difficulty = models.PositiveSmallIntegerField(
         choices=Difficulty.choices, default=Difficulty.MEDIUM
     )
