@@ -1,12 +1,330 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Learner pages. Views parse, call exams.attempts, and render; htmx requests
+get the partial they asked for, plain requests a full page or a redirect."""
 
-from exams.models import Exam, Question
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from exams import attempts
+from exams.charts import score_trend
+from exams.forms import AnswerInvalid, parse_answer, parse_seq
+from exams.items import reviewed_item, shown_item
+from exams.models import Attempt, AttemptItem, Exam, ObjectiveResult
+
+FINAL = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
+
+
+def _get_attempt_for_user(request: HttpRequest, attempt_id: int) -> Attempt:
+    """The learner's own attempt, finalized first if its time ran out; 404 otherwise."""
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("exam"), pk=attempt_id, user=request.user
+    )
+    return attempts.finalize_if_expired(attempt, timezone.now())
+
+
+def _with_clock(response: HttpResponse, attempt: Attempt) -> HttpResponse:
+    """Every attempt response re-syncs the page's countdown to the server's clock."""
+    seconds = attempt.seconds_left(timezone.now())
+    if seconds is not None and attempt.status == Attempt.Status.IN_PROGRESS:
+        response["X-Seconds-Left"] = str(seconds)
+    return response
+
+
+# --- home and history -----------------------------------------------------
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    exams = Exam.objects.visible_to(request.user).order_by("title")
-    published = Question.objects.published().count()
-    return render(request, "exams/home.html", {"exams": exams, "published": published})
+    exams = list(Exam.objects.visible_to(request.user).order_by("title"))
+    context: dict = {"exams": exams}
+    if request.user.is_authenticated:
+        now = timezone.now()
+        mine = Attempt.objects.filter(user=request.user).select_related("exam")
+        in_progress = [
+            attempts.finalize_if_expired(a, now)
+            for a in mine.filter(status=Attempt.Status.IN_PROGRESS)
+        ]
+        best = dict(
+            mine.filter(status__in=FINAL)
+            .values("exam_id")
+            .annotate(best=Max("scaled_score"))
+            .values_list("exam_id", "best")
+        )
+        for exam in exams:
+            exam.my_best = best.get(exam.id)
+        context["in_progress"] = [
+            {"attempt": a, "seconds_left": a.seconds_left(now)}
+            for a in in_progress
+            if a.status == Attempt.Status.IN_PROGRESS
+        ]
+        context["recent"] = list(mine.filter(status__in=FINAL).order_by("-submitted_at")[:5])
+    return render(request, "exams/home.html", context)
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    finished = Attempt.objects.filter(user=request.user, status__in=FINAL).select_related("exam")
+    page = Paginator(finished.order_by("-submitted_at"), 20).get_page(request.GET.get("page"))
+    trend = score_trend(list(finished.order_by("-submitted_at")[:20])[::-1])
+    return render(request, "exams/history.html", {"page": page, "trend": trend})
+
+
+# --- taking an exam -------------------------------------------------------
+
+
+@login_required
+@require_POST
+def exam_start(request: HttpRequest, slug: str) -> HttpResponse:
+    exam = get_object_or_404(Exam.objects.visible_to(request.user), slug=slug)
+    try:
+        attempt = attempts.start_attempt(user=request.user, exam=exam, now=timezone.now())
+    except attempts.AttemptError as error:
+        return render(request, "exams/error.html", {"message": error.message}, status=error.status)
+    return redirect("exams:attempt_take", attempt_id=attempt.pk)
+
+
+def _position(request: HttpRequest, attempt: Attempt, items: list[AttemptItem]) -> int:
+    try:
+        position = int(request.GET.get("q", ""))
+    except ValueError:
+        position = next((i.position for i in items if i.answered_at is None), 1)
+    return min(max(position, 1), len(items))
+
+
+@login_required
+@require_GET
+def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = _get_attempt_for_user(request, attempt_id)
+    if attempt.status in FINAL:
+        return redirect("exams:attempt_result", attempt_id=attempt.pk)
+    items = list(
+        AttemptItem.objects.filter(attempt=attempt)
+        .only("position", "answered_at", "flagged")
+        .order_by("position")
+    )
+    position = _position(request, attempt, items)
+    item = AttemptItem.objects.get(attempt=attempt, position=position)
+    context = _take_context(attempt, items, item)
+    return _with_clock(render(request, "exams/attempt_take.html", context), attempt)
+
+
+def _take_context(attempt: Attempt, items: list[AttemptItem], item: AttemptItem) -> dict:
+    answered = sum(1 for i in items if i.answered_at is not None)
+    return {
+        "attempt": attempt,
+        "items": items,
+        "item": item,
+        "current": item.position,
+        "shown": shown_item(item.snapshot, item.response),
+        "count": len(items),
+        "answered": answered,
+        "percent": round(100 * answered / len(items)) if items else 0,
+        "seconds_left": attempt.seconds_left(timezone.now()),
+        "previous": item.position - 1 if item.position > 1 else None,
+        "next": item.position + 1 if item.position < len(items) else None,
+    }
+
+
+def _go(request: HttpRequest, attempt: Attempt, position: int) -> HttpResponse:
+    """Where a plain (no JavaScript) form post goes after saving."""
+    go = request.POST.get("go", "")
+    if go == "review":
+        return redirect("exams:attempt_review", attempt_id=attempt.pk)
+    target = {"next": position + 1, "prev": position - 1}.get(go)
+    if target is None:
+        target = int(go) if go.isdigit() else position
+    url = reverse("exams:attempt_take", args=[attempt.pk])
+    return redirect(f"{url}?q={max(target, 1)}")
+
+
+def _status(request, attempt, item, *, message, level, answered=None, status=200, seq=None):
+    """The item's status (and, after a save, its navigator cell and the progress bar)."""
+    context = {
+        "attempt": attempt,
+        "item": item,
+        "cell": item,
+        "current": item.position,
+        "seq": item.seq if seq is None else seq,
+        "status_message": message,
+        "status_level": level,
+        "oob": True,
+    }
+    html = render_to_string("exams/attempt_take.html#item-status", context, request)
+    if answered is not None:
+        count = attempt.total
+        context.update(
+            answered=answered, count=count, percent=round(100 * answered / count) if count else 0
+        )
+        html += render_to_string("exams/attempt_take.html#nav-cell", context, request)
+        html += render_to_string("exams/attempt_take.html#progress", context, request)
+    return _with_clock(HttpResponse(html, status=status), attempt)
+
+
+def _refused(request, attempt, item, message: str, status: int) -> HttpResponse:
+    if request.htmx:
+        # Keep the sequence number the page sent: after a stale write the old
+        # tab must not be handed the newer number and overwrite the newer answer.
+        seq = request.POST.get("seq", "")
+        return _status(
+            request, attempt, item, message=message, level="error", status=status, seq=seq
+        )
+    return _with_clock(
+        render(
+            request,
+            "exams/error.html",
+            {"message": message, "attempt": attempt, "position": item.position},
+            status=status,
+        ),
+        attempt,
+    )
+
+
+@login_required
+@require_POST
+def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            item = attempts.lock_item(attempt_id=attempt_id, user=request.user, position=position)
+        except AttemptItem.DoesNotExist:
+            raise Http404("No such question in your attempts.") from None
+        attempt = item.attempt
+        try:
+            seq = parse_seq(request.POST)
+            response = parse_answer(item.snapshot, request.POST)
+        except AnswerInvalid as error:
+            return _refused(request, attempt, item, str(error), 400)
+        try:
+            attempts.ensure_open(attempt, now)
+            if response == item.response:
+                saved = None  # nothing changed: a navigation post right after an autosave
+            else:
+                saved = attempts.save_answer(item=item, response=response, seq=seq, now=now)
+        except attempts.AttemptError as error:
+            return _refused(request, attempt, item, error.message, error.status)
+    if attempts.is_past_grace(attempt, now):
+        attempt = attempts.finalize_if_expired(attempt, now)
+    if not request.htmx:
+        return _go(request, attempt, position)
+    if saved is None:
+        return _status(request, attempt, item, message="Saved", level="ok")
+    return _status(
+        request, attempt, saved.item, message="Saved", level="ok", answered=saved.answered_count
+    )
+
+
+@login_required
+@require_POST
+def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            item = attempts.lock_item(attempt_id=attempt_id, user=request.user, position=position)
+        except AttemptItem.DoesNotExist:
+            raise Http404("No such question in your attempts.") from None
+        try:
+            attempts.set_flag(item=item, flagged=request.POST.get("flagged") == "1", now=now)
+        except attempts.AttemptError as error:
+            return _refused(request, item.attempt, item, error.message, error.status)
+    if not request.htmx:
+        url = reverse("exams:attempt_take", args=[attempt_id])
+        return redirect(f"{url}?q={position}")
+    context = {
+        "attempt": item.attempt,
+        "item": item,
+        "cell": item,
+        "current": item.position,
+        "oob": True,
+    }
+    html = render_to_string("exams/attempt_take.html#flag-form", context, request)
+    html += render_to_string("exams/attempt_take.html#nav-cell", context, request)
+    return _with_clock(HttpResponse(html), item.attempt)
+
+
+@login_required
+@require_GET
+def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = _get_attempt_for_user(request, attempt_id)
+    if attempt.status in FINAL:
+        return redirect("exams:attempt_result", attempt_id=attempt.pk)
+    items = list(
+        AttemptItem.objects.filter(attempt=attempt)
+        .only("position", "answered_at", "flagged")
+        .order_by("position")
+    )
+    context = {
+        "attempt": attempt,
+        "items": items,
+        "unanswered": [i for i in items if i.answered_at is None],
+        "flagged": [i for i in items if i.flagged],
+        "seconds_left": attempt.seconds_left(timezone.now()),
+    }
+    return _with_clock(render(request, "exams/attempt_review.html", context), attempt)
+
+
+def _to_result(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    url = reverse("exams:attempt_result", args=[attempt.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@login_required
+@require_POST
+def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = _get_attempt_for_user(request, attempt_id)
+    attempt = attempts.submit_attempt(attempt=attempt, now=timezone.now())
+    return _to_result(request, attempt)
+
+
+@login_required
+@require_POST
+def attempt_time_up(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """The page's countdown reached zero. Only the server's clock can end the
+    attempt: a claim that arrives early changes nothing."""
+    attempt = _get_attempt_for_user(request, attempt_id)
+    attempt = attempts.expire_attempt(attempt=attempt, now=timezone.now())
+    if attempt.status in FINAL:
+        return _to_result(request, attempt)
+    url = reverse("exams:attempt_take", args=[attempt.pk])
+    return _with_clock(HttpResponseClientRedirect(url) if request.htmx else redirect(url), attempt)
+
+
+@login_required
+@require_GET
+def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = _get_attempt_for_user(request, attempt_id)
+    if attempt.status == Attempt.Status.IN_PROGRESS:
+        return redirect("exams:attempt_take", attempt_id=attempt.pk)
+    objectives = sorted(
+        ObjectiveResult.objects.filter(attempt=attempt).select_related("objective"),
+        key=lambda r: (r.correct / r.total if r.total else 0, r.objective.code),
+    )
+    for result in objectives:
+        result.percent = round(100 * result.correct / result.total) if result.total else 0
+    items = AttemptItem.objects.filter(attempt=attempt).select_related("objective")
+    reviews = [
+        {
+            "position": item.position,
+            "objective": item.objective,
+            "review": reviewed_item(item.snapshot, item.response, item.is_correct),
+        }
+        for item in items.order_by("position")
+    ]
+    end = min(attempt.submitted_at, attempt.deadline) if attempt.deadline else attempt.submitted_at
+    context = {
+        "attempt": attempt,
+        "objectives": objectives,
+        "reviews": reviews,
+        "time_used": end - attempt.started_at,
+    }
+    return render(request, "exams/attempt_result.html", context)

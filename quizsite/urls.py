@@ -7,5 +7,6 @@ admin.site.index_title = "Question bank, exams and people"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("", include("exams.urls")),
 ]

@@ -138,3 +138,64 @@ def write_bank(tmp_path):
         return path
 
     return write
+
+
+def make_exam(*, questions: int = 5, minutes: int | None = 30, **fields):
+    """A published exam over every Task 3.3 objective, equal weights (needs `bank`)."""
+    from exams.models import Exam, ExamObjective, Objective
+
+    slug = fields.pop("slug", f"exam-{questions}-{Exam.objects.count() + 1}")
+    exam = Exam.objects.create(
+        title=fields.pop("title", f"Exam of {questions}"),
+        slug=slug,
+        question_count=questions,
+        time_limit_minutes=minutes,
+        is_published=True,
+        **fields,
+    )
+    ExamObjective.objects.bulk_create(
+        ExamObjective(exam=exam, objective=o, weight=1)
+        for o in Objective.objects.filter(task_statement__code="3.3")
+    )
+    return exam
+
+
+def start(user, exam, now=None, seed: int = 7):
+    """Start an attempt with a fixed random seed."""
+    import random
+
+    from django.utils import timezone
+
+    from exams.attempts import start_attempt
+
+    return start_attempt(user=user, exam=exam, now=now or timezone.now(), rng=random.Random(seed))
+
+
+def item_of_kind(attempt, kind: str):
+    return next(i for i in attempt.items.order_by("position") if i.snapshot["kind"] == kind)
+
+
+def right_answer(snapshot: dict) -> dict:
+    """Form data that answers an item correctly."""
+    kind, key = snapshot["kind"], snapshot["key"]
+    if kind == "single":
+        return {"choice": key}
+    if kind == "multiple":
+        return {"choice": list(key)}
+    if kind == "ordering":
+        return {f"rank-{oid}": str(place) for place, oid in enumerate(key, 1)}
+    return {f"match-{pid}": mid for pid, mid in key.items()}
+
+
+def wrong_answer(snapshot: dict) -> dict:
+    kind, key = snapshot["kind"], snapshot["key"]
+    ids = [o["id"] for o in snapshot["options"]]
+    if kind == "single":
+        return {"choice": next(i for i in ids if i != key)}
+    if kind == "multiple":
+        return {"choice": [i for i in ids if i not in key][:1] + list(key)[:1]}
+    if kind == "ordering":
+        return {f"rank-{oid}": str(len(key) - place + 1) for place, oid in enumerate(key, 1)}
+    prompts = list(key)
+    matches = [key[p] for p in prompts]
+    return {f"match-{p}": matches[(i + 1) % len(matches)] for i, p in enumerate(prompts)}

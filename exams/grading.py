@@ -1,0 +1,126 @@
+"""Grading: pure functions over plain data (no database).
+
+A response is a dict whose shape depends on the item's kind:
+
+- single:   {"choice": option_id}
+- multiple: {"choices": [option_id, ...]}
+- ordering: {"ranks": {option_id: rank, ...}}   (1 = first)
+- matching: {"matches": {prompt_id: match_id, ...}}
+
+Multiple-response, ordering and matching items are all-or-nothing, as on the
+real exam.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+SINGLE, MULTIPLE, ORDERING, MATCHING = "single", "multiple", "ordering", "matching"
+
+
+def is_complete(snapshot: dict[str, Any], response: dict[str, Any] | None) -> bool:
+    """Has the learner given a whole answer (not necessarily a right one)?
+
+    Multiple response counts as answered when exactly as many choices as the
+    stem asks for are picked.
+    """
+    if not response:
+        return False
+    kind, count = snapshot["kind"], len(snapshot["options"])
+    if kind == SINGLE:
+        return bool(response.get("choice"))
+    if kind == MULTIPLE:
+        return len(response.get("choices", [])) == snapshot.get("select", 0)
+    if kind == ORDERING:
+        return len(response.get("ranks", {})) == count
+    if kind == MATCHING:
+        return len(response.get("matches", {})) == count
+    return False
+
+
+def grade(kind: str, key: Any, response: dict[str, Any] | None) -> bool:
+    """Is `response` fully correct against `key` (the snapshot's key)?"""
+    if not response:
+        return False
+    if kind == SINGLE:
+        return response.get("choice") == key
+    if kind == MULTIPLE:
+        return sorted(response.get("choices", [])) == sorted(key)
+    if kind == ORDERING:
+        ranks = response.get("ranks", {})
+        return all(ranks.get(option_id) == place for place, option_id in enumerate(key, 1))
+    if kind == MATCHING:
+        return response.get("matches", {}) == key
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def scaled_score(raw: int, total: int) -> int:
+    """Approximate scaled score: 100 + 900 * raw / total (AWS's own scaling is not public)."""
+    if total <= 0:
+        return 100
+    return round(100 + 900 * raw / total)
+
+
+@dataclass(frozen=True)
+class ObjectiveTally:
+    objective_id: int
+    correct: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.correct / self.total) if self.total else 0
+
+
+def roll_up(results: Iterable[tuple[int, bool]]) -> list[ObjectiveTally]:
+    """(objective id, correct?) per item → one tally per objective, in first-seen order."""
+    correct: dict[int, int] = {}
+    total: dict[int, int] = {}
+    for objective_id, ok in results:
+        total[objective_id] = total.get(objective_id, 0) + 1
+        correct[objective_id] = correct.get(objective_id, 0) + int(ok)
+    return [ObjectiveTally(o, correct[o], total[o]) for o in total]
+
+
+def allocate(
+    quotas: dict[int, int],
+    available: dict[int, int],
+    count: int,
+    rng: random.Random | None = None,
+) -> dict[int, int]:
+    """How many questions to draw per objective.
+
+    `quotas` are the blueprint's weights. Each objective gets its share of
+    `count` by weight (largest remainders round up, ties broken by `rng`), never
+    more than it has available; what one objective cannot supply goes to the
+    others by weight.
+    """
+    rng = rng or random.Random()
+    tie = {o: rng.random() for o in quotas}
+    allocation = dict.fromkeys(quotas, 0)
+    remaining = min(count, sum(available.get(o, 0) for o in quotas))
+    while remaining > 0:
+        open_objectives = {o: w for o, w in quotas.items() if available.get(o, 0) > allocation[o]}
+        weight = sum(open_objectives.values())
+        if not weight:
+            break
+        shares = {o: remaining * w / weight for o, w in open_objectives.items()}
+        granted = 0
+        for objective, share in shares.items():
+            room = available[objective] - allocation[objective]
+            take = min(int(share), room)
+            allocation[objective] += take
+            granted += take
+        remaining -= granted
+        if remaining > 0 and granted == 0:
+            # Hand out the last few one at a time, largest share first.
+            for objective in sorted(shares, key=lambda o: (-(shares[o] % 1), -quotas[o], tie[o])):
+                if remaining == 0:
+                    break
+                if available[objective] > allocation[objective]:
+                    allocation[objective] += 1
+                    remaining -= 1
+    return allocation
