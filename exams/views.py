@@ -60,8 +60,10 @@ def home(request: HttpRequest) -> HttpResponse:
             .annotate(best=Max("scaled_score"))
             .values_list("exam_id", "best")
         )
+        running = {a.exam_id for a in in_progress if a.status == Attempt.Status.IN_PROGRESS}
         for exam in exams:
             exam.my_best = best.get(exam.id)
+            exam.in_progress = exam.id in running
         context["in_progress"] = [
             {"attempt": a, "seconds_left": a.seconds_left(now)}
             for a in in_progress
@@ -126,6 +128,7 @@ def _take_context(attempt: Attempt, items: list[AttemptItem], item: AttemptItem)
         "items": items,
         "item": item,
         "current": item.position,
+        "seq": item.seq,
         "shown": shown_item(item.snapshot, item.response),
         "count": len(items),
         "answered": answered,

@@ -67,6 +67,7 @@ def test_the_take_page_shows_one_question_the_navigator_and_the_clock(learner_cl
     assert 1790 <= seconds <= 1800
     assert f'data-seconds-left="{seconds}"' in page
     assert "Answered 0 of 20" in page
+    assert '<input type="hidden" name="seq" value="0">' in page
 
 
 @pytest.mark.parametrize("kind", ["single", "multiple", "ordering", "matching"])
