@@ -175,3 +175,14 @@ def test_a_failed_save_says_so_and_retries_until_it_is_stored(page, live_server,
     expect(page.locator("#item-status")).to_contain_text("Not saved — retrying")
     expect(page.locator("#item-status")).to_contain_text("Saved", timeout=15_000)
     assert AttemptItem.objects.get(pk=item.pk).response is not None
+
+
+def test_the_five_minute_warning_is_announced(page, live_server, learner):
+    load_bank_files([SHIPPED_BANK])
+    started = timezone.now() - timedelta(minutes=4, seconds=57)
+    attempt = start(learner, make_exam(questions=5, minutes=10), started)
+    log_in(page, live_server.url, learner.username)
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    expect(page.locator("#clock-announcer")).to_have_text("5 minutes left.", timeout=10_000)
+    expect(page.locator("#clock")).to_have_class(re.compile("clock-warn"))
+    assert page.locator("#clock-announcer").get_attribute("aria-live") == "assertive"
