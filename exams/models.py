@@ -311,3 +311,98 @@ class ObjectiveResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} {self.objective.code}: {self.correct}/{self.total}"
+
+
+class PracticeSession(models.Model):
+    """A learner practising one scope, one question at a time, with instant feedback.
+
+    The question being practised is frozen in `current_snapshot` (with its key)
+    until the learner checks it; `current_token` names it so a check from an
+    older page cannot apply to a newer question.
+    """
+
+    class Scope(models.TextChoices):
+        OBJECTIVE = "objective", "One objective"
+        TASK = "task", "One task statement"
+        ALL = "all", "Everything"
+        WEAKEST = "weakest", "My weakest objectives"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_sessions"
+    )
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    label = models.CharField(max_length=300)
+    objective_ids = models.JSONField(default=list)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    current_question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    current_version = models.PositiveIntegerField(default=0)
+    current_snapshot = models.JSONField(null=True, blank=True)
+    current_card = models.JSONField(null=True, blank=True)
+    current_token = models.CharField(max_length=16, blank=True)
+    current_checked = models.BooleanField(default=False)
+    current_note = models.CharField(max_length=200, blank=True)
+    mastery_before = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.label}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class PracticeAnswer(models.Model):
+    """One checked practice answer, with the version of the question shown."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_answers"
+    )
+    session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    question_version = models.PositiveIntegerField()
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="+")
+    snapshot = models.JSONField()
+    response = models.JSONField(null=True, blank=True)
+    is_correct = models.BooleanField()
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-answered_at"]
+        indexes = [
+            models.Index(fields=["user", "-answered_at"]),
+            models.Index(fields=["user", "objective"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.question} · {'right' if self.is_correct else 'wrong'}"
+
+
+class ReviewCard(models.Model):
+    """A learner's spaced-repetition card for one question (FSRS state)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="+")
+    card = models.JSONField()
+    due = models.DateTimeField()
+    last_correct = models.BooleanField()
+    reviews = models.PositiveIntegerField(default=0)
+    lapses = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="reviewcard_unique")
+        ]
+        indexes = [models.Index(fields=["user", "due"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.question} due {self.due:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from exams import views
+from exams import practice_views, views
 
 app_name = "exams"
 urlpatterns = [
@@ -22,4 +22,15 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/submit/", views.attempt_submit, name="attempt_submit"),
     path("attempts/<int:attempt_id>/time-up/", views.attempt_time_up, name="attempt_time_up"),
     path("attempts/<int:attempt_id>/result/", views.attempt_result, name="attempt_result"),
+    path("practice/", practice_views.practice_home, name="practice_home"),
+    path("practice/start/", practice_views.practice_start, name="practice_start"),
+    path("practice/<int:session_id>/", practice_views.practice_session, name="practice_session"),
+    path("practice/<int:session_id>/check/", practice_views.practice_check, name="practice_check"),
+    path("practice/<int:session_id>/next/", practice_views.practice_next, name="practice_next"),
+    path("practice/<int:session_id>/end/", practice_views.practice_end, name="practice_end"),
+    path(
+        "practice/<int:session_id>/summary/",
+        practice_views.practice_summary,
+        name="practice_summary",
+    ),
 ]

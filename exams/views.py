@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from exams import attempts
+from exams import attempts, reports
 from exams.charts import score_trend
 from exams.forms import AnswerInvalid, parse_answer, parse_seq
 from exams.items import reviewed_item, shown_item
@@ -70,6 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
             if a.status == Attempt.Status.IN_PROGRESS
         ]
         context["recent"] = list(mine.filter(status__in=FINAL).order_by("-submitted_at")[:5])
+        context["progress"] = reports.dashboard(request.user, now)
     return render(request, "exams/home.html", context)
 
 
