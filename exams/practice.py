@@ -143,12 +143,16 @@ def serve_next(
             )
         chosen_id, tier = row["question_id"], row["tier"]
         card = {"card": row["card"], "reviews": row["reviews"], "lapses": row["lapses"]}
-    question = Question.objects.get(pk=chosen_id)
+    question = Question.objects.select_related("objective").get(pk=chosen_id)
     choices = list(Choice.objects.filter(question=question).order_by("position", "id"))
     session.current_question = question
     session.current_version = question.version
     session.current_snapshot = snapshot_question(question, choices, rng=rng, shuffle=True)
     session.current_snapshot["objective_id"] = question.objective_id
+    session.current_snapshot["objective"] = {
+        "code": question.objective.code,
+        "title": question.objective.title,
+    }
     session.current_card = card
     session.current_token = secrets.token_hex(8)
     session.current_checked = False

@@ -23,9 +23,7 @@ CARD = "exams/practice_session.html#practice-card"
 
 
 def _session_for_user(request: HttpRequest, session_id: int, *, lock: bool = False):
-    sessions = PracticeSession.objects.select_related("current_question__objective")
-    if lock:
-        sessions = PracticeSession.objects.select_for_update()
+    sessions = PracticeSession.objects.select_for_update() if lock else PracticeSession.objects
     return get_object_or_404(sessions, pk=session_id, user=request.user)
 
 
@@ -86,9 +84,7 @@ def _card_context(session: PracticeSession, answer: PracticeAnswer | None = None
         if answer is None:
             answer = session.answers.order_by("-answered_at").first()
         context["review"] = reviewed_item(snapshot, answer.response, answer.is_correct)
-        context["objective"] = (
-            session.current_question.objective if session.current_question else None
-        )
+        context["objective"] = snapshot.get("objective")
     else:
         context["shown"] = shown_item(snapshot, None)
     return context

@@ -1,0 +1,124 @@
+"""Learner mastery, coverage, streak, readiness and the dashboard's query budget."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from exams.models import Objective, PracticeAnswer, PracticeSession, Question
+from exams.reports import (
+    coverage,
+    mastery_percent,
+    objective_mastery,
+    practice_streak,
+    readiness,
+    weakest_objectives,
+)
+from tests.conftest import make_exam, start
+
+NOW = timezone.datetime(2026, 11, 24, 12, 0, tzinfo=timezone.UTC)
+
+
+def add_answers(user, question, results, *, days_ago=0):
+    """Practice answers for `question`: one per entry of `results` (True = right)."""
+    session, _ = PracticeSession.objects.get_or_create(
+        user=user, scope="all", defaults={"label": "test", "started_at": NOW}
+    )
+    PracticeAnswer.objects.bulk_create(
+        PracticeAnswer(
+            user=user,
+            session=session,
+            question=question,
+            question_version=1,
+            objective_id=question.objective_id,
+            snapshot={},
+            is_correct=right,
+            answered_at=NOW - timedelta(days=days_ago, minutes=i),
+        )
+        for i, right in enumerate(results)
+    )
+
+
+def test_the_formula_is_smoothed_toward_fifty_percent():
+    assert mastery_percent(0, 0) == 50
+    assert mastery_percent(100, 100) == 67  # one recent right answer: (100+100)/(100+200)
+    assert mastery_percent(0, 100) == 33
+    assert mastery_percent(1000, 1000) == 92
+
+
+def test_recent_answers_weigh_more_than_old_ones(bank, learner):
+    q1, q2 = Question.objects.filter(objective__code="3.3.1.1")[:2]
+    add_answers(learner, q1, [False] * 4, days_ago=120)  # weight 15 each
+    add_answers(learner, q2, [True] * 4, days_ago=1)  # weight 100 each
+    mastery = objective_mastery(learner, NOW)[q1.objective_id]
+    assert mastery.answers == 8
+    # (4 × 100 right + 100) / (4 × 100 + 4 × 15 + 200) = 500 / 660
+    assert mastery.percent == mastery_percent(400, 460) == 76
+
+
+def test_mock_exam_items_count_toward_mastery(bank, learner):
+    from exams.attempts import submit_attempt
+
+    attempt = start(learner, make_exam(questions=14), NOW - timedelta(days=3))
+    submit_attempt(attempt=attempt, now=NOW - timedelta(days=3))  # nothing answered: all wrong
+    mastery = objective_mastery(learner, NOW)
+    assert len(mastery) == 14
+    assert all(m.percent == 33 and m.answers == 1 for m in mastery.values())
+
+
+def test_weakest_objectives_are_the_lowest_mastery_first(bank, learner):
+    weak = Objective.objects.get(code="3.3.3.2")
+    q = Question.objects.filter(objective=weak).first()
+    add_answers(learner, q, [False, False])
+    for objective in Objective.objects.exclude(pk=weak.pk)[:11]:
+        add_answers(learner, objective.questions.first(), [True])
+    ranked = weakest_objectives(learner, NOW)
+    assert ranked[0] == weak
+    # The two never-answered objectives (50 %) come next, before the ones at 67 %.
+    untouched = Objective.objects.exclude(pk=weak.pk)[11:]
+    assert set(ranked[1:]) == set(untouched)
+
+
+def test_coverage_counts_distinct_published_questions_seen(bank, learner):
+    questions = list(Question.objects.all()[:3])
+    add_answers(learner, questions[0], [True, False, True])
+    add_answers(learner, questions[1], [True])
+    seen, total = coverage(learner)
+    assert (seen, total) == (2, Question.objects.published().count())
+
+
+def test_the_streak_counts_consecutive_days_in_the_learners_time_zone(bank, learner):
+    q = Question.objects.first()
+    for days in (0, 1, 2, 4):
+        add_answers(learner, q, [True], days_ago=days)
+    assert practice_streak(learner, NOW) == 3
+    assert practice_streak(learner, NOW + timedelta(days=1)) == 3  # yesterday still counts
+    assert practice_streak(learner, NOW + timedelta(days=2)) == 0
+
+
+def test_readiness_is_the_latest_score_and_its_change(bank, learner):
+    from exams.attempts import submit_attempt
+
+    assert readiness(learner) is None
+    exam = make_exam(questions=5)
+    for seed in range(2):
+        attempt = start(learner, exam, NOW - timedelta(days=5 - seed), seed=seed)
+        submit_attempt(attempt=attempt, now=NOW - timedelta(days=5 - seed))
+    result = readiness(learner)
+    assert (result.latest, result.change, result.passed) == (100, 0, False)
+
+
+@pytest.mark.parametrize("answers", [10, 1000])
+def test_the_dashboard_runs_constant_queries_whatever_the_history(
+    client, bank, learner, answers, django_assert_max_num_queries
+):
+    questions = list(Question.objects.all())
+    for index in range(answers):
+        add_answers(
+            learner, questions[index % len(questions)], [index % 3 != 0], days_ago=index % 60
+        )
+    client.force_login(learner)
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("exams:home")).content.decode()
+    assert "Mastery by objective" in page and "Study next" in page and "Bank coverage" in page
