@@ -2,6 +2,7 @@ from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.csrf import csrf_failure as django_csrf_failure
 
 from accounts.forms import SignUpForm
 
@@ -20,3 +21,14 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")}
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """htmx requests with a stale CSRF token (the learner logged in again in
+    another tab) reload the page, which saves nothing silently and shows the
+    saved state; other requests get Django's explanation."""
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse("This page is out of date: reloading.", status=403)
+        response["HX-Refresh"] = "true"
+        return response
+    return django_csrf_failure(request, reason)

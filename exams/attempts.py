@@ -2,8 +2,10 @@
 
 start_attempt → save_answer / set_flag … → submit_attempt or expire_attempt.
 Every function takes `now` from its caller, so the server's clock decides,
-and runs in a transaction. Finalization locks the attempt row; a save locks it
-too, so an answer is either stored before grading or refused after it.
+and runs in a transaction. Finalization locks the attempt row and a save locks
+it too (SELECT … FOR UPDATE on PostgreSQL; on SQLite every write transaction
+starts IMMEDIATE and so takes the database's write lock): an answer is either
+stored before grading or refused after it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from exams import grading
 from exams.models import (
@@ -169,11 +171,16 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
     questions = _draw_questions(exam, rng)
     if not questions:
         raise AttemptError("This exam has no published questions yet.", status=409)
-    deadline = now + exam.time_limit if exam.time_limit else None
+    deadline = now + exam.time_limit if exam.time_limit is not None else None
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
-                user=user, exam=exam, started_at=now, deadline=deadline, total=len(questions)
+                user=user,
+                exam=exam,
+                started_at=now,
+                deadline=deadline,
+                total=len(questions),
+                pass_mark=exam.pass_mark,
             )
             AttemptItem.objects.bulk_create(
                 AttemptItem(
@@ -220,28 +227,43 @@ def lock_item(*, attempt_id: int, user, position: int) -> AttemptItem:
 
 def ensure_open(attempt: Attempt, now: datetime) -> None:
     """Raise AttemptError unless the attempt still takes answers at `now`."""
+    if attempt.status == Attempt.Status.EXPIRED or is_past_grace(attempt, now):
+        raise AttemptError(LATE_MESSAGE)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise AttemptError(FINALIZED_MESSAGE)
-    if is_past_grace(attempt, now):
-        raise AttemptError(LATE_MESSAGE)
 
 
 def save_answer(
-    *, item: AttemptItem, response: dict[str, Any] | None, seq: int, now: datetime
+    *,
+    item: AttemptItem,
+    response: dict[str, Any] | None,
+    seq: int,
+    now: datetime,
+    writer: str = "",
 ) -> Saved:
     """Store a response for an item fetched with `lock_item` (inside a transaction).
 
-    `seq` is the item's sequence number the learner's page last saw: a write
-    from an older page (another tab or device) is refused, never applied.
+    `seq` is the item's sequence number the learner's page last saw and
+    `writer` names that page. A write is applied when the page saw the newest
+    version, or when the newest version was written by this same page (its
+    previous save went through but the reply was lost). A write from any other
+    page that is out of date is refused, never applied.
     """
     ensure_open(item.attempt, now)
     complete = grading.is_complete(item.snapshot, response)
-    updated = AttemptItem.objects.filter(pk=item.pk, seq=seq).update(
-        response=response or None, answered_at=now if complete else None, seq=seq + 1
+    current = Q(seq=seq) | Q(writer=writer) if writer else Q(seq=seq)
+    new_seq = item.seq + 1
+    updated = AttemptItem.objects.filter(current, pk=item.pk).update(
+        response=response or None,
+        answered_at=now if complete else None,
+        seq=new_seq,
+        writer=writer,
     )
     if not updated:
         raise AttemptError(STALE_MESSAGE)
-    item.response, item.answered_at, item.seq = response or None, now if complete else None, seq + 1
+    item.response = response or None
+    item.answered_at = now if complete else None
+    item.seq, item.writer = new_seq, writer
     answered = AttemptItem.objects.filter(
         attempt_id=item.attempt_id, answered_at__isnull=False
     ).count()
@@ -271,11 +293,10 @@ def submit_attempt(*, attempt: Attempt, now: datetime) -> Attempt:
 
 
 def expire_attempt(*, attempt: Attempt, now: datetime) -> Attempt:
-    """Finalize an attempt whose time is up. Before the deadline nothing happens:
-    only the server's clock ends an attempt."""
-    if attempt.deadline is None or now < attempt.deadline:
-        return attempt
-    return _finalize(attempt.pk, now, Attempt.Status.EXPIRED)
+    """The page says time is up. Only the server's clock ends an attempt, and
+    only once the grace for answers still on their way has passed: before that,
+    nothing happens."""
+    return finalize_if_expired(attempt, now)
 
 
 def finalize_if_expired(attempt: Attempt, now: datetime) -> Attempt:
@@ -287,7 +308,7 @@ def finalize_if_expired(attempt: Attempt, now: datetime) -> Attempt:
 
 def _finalize(attempt_id: int, now: datetime, status: str) -> Attempt:
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt_id)
+        attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
         if attempt.status != Attempt.Status.IN_PROGRESS:
             return attempt  # finalized already: once only
         items = list(
@@ -309,11 +330,13 @@ def _finalize(attempt_id: int, now: datetime, status: str) -> Attempt:
         )
         raw = sum(item.is_correct for item in items)
         attempt.status = status
-        attempt.submitted_at = now
+        # An attempt that ran out ended at its deadline, whenever it is noticed.
+        expired = status == Attempt.Status.EXPIRED and attempt.deadline is not None
+        attempt.submitted_at = min(now, attempt.deadline) if expired else now
         attempt.raw_score = raw
         attempt.total = len(items)
         attempt.scaled_score = grading.scaled_score(raw, len(items))
-        attempt.passed = attempt.scaled_score >= attempt.exam.pass_mark
+        attempt.passed = attempt.scaled_score >= attempt.pass_mark
         attempt.save(
             update_fields=["status", "submitted_at", "raw_score", "total", "scaled_score", "passed"]
         )

@@ -57,6 +57,9 @@ def _parse_choices(kind: str, snapshot: dict, option_ids: list[str], data: Query
     unique = sorted(set(chosen))
     if len(unique) != len(chosen):
         raise AnswerInvalid("Each choice can be picked once.")
+    wanted = snapshot.get("select", len(option_ids))
+    if len(unique) > wanted:
+        raise AnswerInvalid(f"This question asks for {wanted} answers: untick one first.")
     return {"choices": unique} if unique else None
 
 

@@ -3,6 +3,7 @@ exam blueprints, and the attempts learners make at them."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -184,7 +185,10 @@ class Exam(models.Model):
     description = models.TextField(blank=True)
     question_count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     time_limit_minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty for untimed practice."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Empty for an untimed exam.",
     )
     pass_mark = models.PositiveSmallIntegerField(
         default=700, validators=[MinValueValidator(100), MaxValueValidator(1000)]
@@ -245,6 +249,7 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     raw_score = models.PositiveSmallIntegerField(null=True, blank=True)
     total = models.PositiveSmallIntegerField(default=0)
+    pass_mark = models.PositiveSmallIntegerField(default=700)
     scaled_score = models.PositiveSmallIntegerField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
 
@@ -266,9 +271,11 @@ class Attempt(models.Model):
         return f"{self.user} · {self.exam} · {self.started_at:%Y-%m-%d %H:%M}"
 
     def seconds_left(self, now: datetime) -> int | None:
+        """Whole seconds to the deadline, rounded up: a page never shows time
+        running out before the server's clock says so."""
         if self.deadline is None:
             return None
-        return max(0, int((self.deadline - now).total_seconds()))
+        return max(0, math.ceil((self.deadline - now).total_seconds()))
 
 
 class AttemptItem(models.Model):
@@ -285,6 +292,7 @@ class AttemptItem(models.Model):
     is_correct = models.BooleanField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
     seq = models.PositiveIntegerField(default=0)
+    writer = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["attempt", "position"]

@@ -3,16 +3,16 @@ without JavaScript they post and redirect to the session page."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from accounts.decorators import learner_required
 from exams import practice
 from exams.forms import AnswerInvalid, parse_answer
 from exams.items import reviewed_item, shown_item
@@ -27,8 +27,8 @@ def _session_for_user(request: HttpRequest, session_id: int, *, lock: bool = Fal
     return get_object_or_404(sessions, pk=session_id, user=request.user)
 
 
-@login_required
-@require_GET
+@learner_required
+@require_safe
 def practice_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     mastery = objective_mastery(request.user, now)
@@ -60,7 +60,7 @@ def practice_home(request: HttpRequest) -> HttpResponse:
     return render(request, "exams/practice_home.html", context)
 
 
-@login_required
+@learner_required
 @require_POST
 def practice_start(request: HttpRequest) -> HttpResponse:
     try:
@@ -90,8 +90,8 @@ def _card_context(session: PracticeSession, answer: PracticeAnswer | None = None
     return context
 
 
-@login_required
-@require_GET
+@learner_required
+@require_safe
 def practice_session(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session_for_user(request, session_id)
     if not session.is_open:
@@ -119,7 +119,7 @@ def _refused(request, session, message: str, status: int) -> HttpResponse:
     )
 
 
-@login_required
+@learner_required
 @require_POST
 def practice_check(request: HttpRequest, session_id: int) -> HttpResponse:
     now = timezone.now()
@@ -140,7 +140,7 @@ def practice_check(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(request, CARD, _card_context(session, answer))
 
 
-@login_required
+@learner_required
 @require_POST
 def practice_next(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session_for_user(request, session_id)
@@ -160,7 +160,7 @@ def practice_next(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(request, CARD, context)
 
 
-@login_required
+@learner_required
 @require_POST
 def practice_end(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session_for_user(request, session_id)
@@ -171,8 +171,8 @@ def practice_end(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect(url)
 
 
-@login_required
-@require_GET
+@learner_required
+@require_safe
 def practice_summary(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session_for_user(request, session_id)
     summary = practice.summarize(session, timezone.now())

@@ -17,10 +17,17 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 
-from exams.models import Attempt, AttemptItem, Objective, PracticeAnswer, Question
+from exams.models import (
+    Attempt,
+    AttemptItem,
+    Objective,
+    ObjectiveResult,
+    PracticeAnswer,
+    Question,
+)
 
 RECENCY = ((7, 100), (30, 60), (90, 35))
 OLDEST_WEIGHT = 15
@@ -47,30 +54,39 @@ def mastery_percent(weighted_correct: int, weighted_total: int) -> int:
 
 
 def objective_mastery(user, now: datetime) -> dict[int, Mastery]:
-    """Mastery per objective the learner has answered (two queries)."""
+    """Mastery per objective the learner has answered (two queries).
+
+    Mock exams count through their per-objective result rows, written once
+    when an attempt is finalized; practice through its answers.
+    """
     sums: dict[int, list[int]] = {}
-    sources = [
-        (PracticeAnswer.objects.filter(user=user), "answered_at"),
-        (
-            AttemptItem.objects.filter(attempt__user=user, is_correct__isnull=False),
-            "attempt__submitted_at",
-        ),
-    ]
-    for queryset, when in sources:
-        rows = (
-            queryset.values("objective_id")
-            .order_by()
-            .annotate(
-                weight=Sum(_weight(when, now)),
-                right=Sum(_weight(when, now), filter=Q(is_correct=True)),
-                answers=Count("id"),
-            )
+    practice = (
+        PracticeAnswer.objects.filter(user=user)
+        .values("objective_id")
+        .order_by()
+        .annotate(
+            weight=Sum(_weight("answered_at", now)),
+            right=Sum(_weight("answered_at", now), filter=Q(is_correct=True)),
+            answers=Count("id"),
         )
+    )
+    when = "attempt__submitted_at"
+    mock = (
+        ObjectiveResult.objects.filter(attempt__user=user)
+        .values("objective_id")
+        .order_by()
+        .annotate(
+            weight=Sum(_weight(when, now) * F("total")),
+            right=Sum(_weight(when, now) * F("correct")),
+            answers=Sum("total"),
+        )
+    )
+    for rows in (practice, mock):
         for row in rows:
             total = sums.setdefault(row["objective_id"], [0, 0, 0])
             total[0] += row["right"] or 0
             total[1] += row["weight"] or 0
-            total[2] += row["answers"]
+            total[2] += row["answers"] or 0
     return {
         objective_id: Mastery(objective_id, mastery_percent(right, weight), answers)
         for objective_id, (right, weight, answers) in sums.items()

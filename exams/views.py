@@ -3,7 +3,10 @@ get the partial they asked for, plain requests a full page or a redirect."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+import math
+import re
+import secrets
+
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Max
@@ -12,9 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from accounts.decorators import learner_required
 from exams import attempts, reports
 from exams.charts import score_trend
 from exams.forms import AnswerInvalid, parse_answer, parse_seq
@@ -43,7 +47,7 @@ def _with_clock(response: HttpResponse, attempt: Attempt) -> HttpResponse:
 # --- home and history -----------------------------------------------------
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     exams = list(Exam.objects.visible_to(request.user).order_by("title"))
     context: dict = {"exams": exams}
@@ -74,8 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "exams/home.html", context)
 
 
-@login_required
-@require_GET
+@learner_required
+@require_safe
 def history(request: HttpRequest) -> HttpResponse:
     finished = Attempt.objects.filter(user=request.user, status__in=FINAL).select_related("exam")
     page = Paginator(finished.order_by("-submitted_at"), 20).get_page(request.GET.get("page"))
@@ -86,7 +90,7 @@ def history(request: HttpRequest) -> HttpResponse:
 # --- taking an exam -------------------------------------------------------
 
 
-@login_required
+@learner_required
 @require_POST
 def exam_start(request: HttpRequest, slug: str) -> HttpResponse:
     exam = get_object_or_404(Exam.objects.visible_to(request.user), slug=slug)
@@ -105,12 +109,14 @@ def _position(request: HttpRequest, attempt: Attempt, items: list[AttemptItem]) 
     return min(max(position, 1), len(items))
 
 
-@login_required
-@require_GET
+@learner_required
+@require_safe
 def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if attempt.status in FINAL:
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
+    if _time_is_up(attempt):
+        return _time_up_page(request, attempt)
     items = list(
         AttemptItem.objects.filter(attempt=attempt)
         .only("position", "answered_at", "flagged")
@@ -122,6 +128,18 @@ def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return _with_clock(render(request, "exams/attempt_take.html", context), attempt)
 
 
+def _time_is_up(attempt: Attempt) -> bool:
+    return attempt.deadline is not None and timezone.now() >= attempt.deadline
+
+
+def _time_up_page(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    """Between the deadline and the end of the grace: answers still on their
+    way are being collected; the page reloads itself into the result."""
+    wait = (attempt.deadline + attempts.grace() - timezone.now()).total_seconds()
+    context = {"attempt": attempt, "wait": max(1, math.ceil(wait) + 1)}
+    return render(request, "exams/attempt_time_up.html", context)
+
+
 def _take_context(attempt: Attempt, items: list[AttemptItem], item: AttemptItem) -> dict:
     answered = sum(1 for i in items if i.answered_at is not None)
     return {
@@ -130,6 +148,7 @@ def _take_context(attempt: Attempt, items: list[AttemptItem], item: AttemptItem)
         "item": item,
         "current": item.position,
         "seq": item.seq,
+        "writer": secrets.token_hex(8),
         "shown": shown_item(item.snapshot, item.response),
         "count": len(items),
         "answered": answered,
@@ -147,7 +166,7 @@ def _go(request: HttpRequest, attempt: Attempt, position: int) -> HttpResponse:
         return redirect("exams:attempt_review", attempt_id=attempt.pk)
     target = {"next": position + 1, "prev": position - 1}.get(go)
     if target is None:
-        target = int(go) if go.isdigit() else position
+        target = int(go) if re.fullmatch(r"[0-9]{1,4}", go) else position
     url = reverse("exams:attempt_take", args=[attempt.pk])
     return redirect(f"{url}?q={max(target, 1)}")
 
@@ -194,7 +213,7 @@ def _refused(request, attempt, item, message: str, status: int) -> HttpResponse:
     )
 
 
-@login_required
+@learner_required
 @require_POST
 def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
     now = timezone.now()
@@ -214,11 +233,15 @@ def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> Http
             if response == item.response:
                 saved = None  # nothing changed: a navigation post right after an autosave
             else:
-                saved = attempts.save_answer(item=item, response=response, seq=seq, now=now)
+                saved = attempts.save_answer(
+                    item=item,
+                    response=response,
+                    seq=seq,
+                    now=now,
+                    writer=request.POST.get("writer", "")[:16],
+                )
         except attempts.AttemptError as error:
             return _refused(request, attempt, item, error.message, error.status)
-    if attempts.is_past_grace(attempt, now):
-        attempt = attempts.finalize_if_expired(attempt, now)
     if not request.htmx:
         return _go(request, attempt, position)
     if saved is None:
@@ -228,7 +251,7 @@ def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> Http
     )
 
 
-@login_required
+@learner_required
 @require_POST
 def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
     now = timezone.now()
@@ -240,7 +263,12 @@ def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpRe
         try:
             attempts.set_flag(item=item, flagged=request.POST.get("flagged") == "1", now=now)
         except attempts.AttemptError as error:
-            return _refused(request, item.attempt, item, error.message, error.status)
+            response = _refused(request, item.attempt, item, error.message, error.status)
+            return (
+                reswap(retarget(response, "#item-status"), "outerHTML")
+                if request.htmx
+                else response
+            )
     if not request.htmx:
         url = reverse("exams:attempt_take", args=[attempt_id])
         return redirect(f"{url}?q={position}")
@@ -256,12 +284,14 @@ def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpRe
     return _with_clock(HttpResponse(html), item.attempt)
 
 
-@login_required
-@require_GET
+@learner_required
+@require_safe
 def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if attempt.status in FINAL:
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
+    if _time_is_up(attempt):
+        return _time_up_page(request, attempt)
     items = list(
         AttemptItem.objects.filter(attempt=attempt)
         .only("position", "answered_at", "flagged")
@@ -282,7 +312,7 @@ def _to_result(request: HttpRequest, attempt: Attempt) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-@login_required
+@learner_required
 @require_POST
 def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
@@ -290,11 +320,12 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return _to_result(request, attempt)
 
 
-@login_required
+@learner_required
 @require_POST
 def attempt_time_up(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """The page's countdown reached zero. Only the server's clock can end the
-    attempt: a claim that arrives early changes nothing."""
+    attempt: a claim that arrives early changes nothing, and one inside the
+    grace leads to the page that waits for answers still on their way."""
     attempt = _get_attempt_for_user(request, attempt_id)
     attempt = attempts.expire_attempt(attempt=attempt, now=timezone.now())
     if attempt.status in FINAL:
@@ -303,8 +334,8 @@ def attempt_time_up(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return _with_clock(HttpResponseClientRedirect(url) if request.htmx else redirect(url), attempt)
 
 
-@login_required
-@require_GET
+@learner_required
+@require_safe
 def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if attempt.status == Attempt.Status.IN_PROGRESS:

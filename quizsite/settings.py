@@ -89,6 +89,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "quizsite.urls"
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 WSGI_APPLICATION = "quizsite.wsgi.application"
 
 TEMPLATES = [
@@ -114,6 +115,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers take the lock when their transaction starts and wait for it, so
+    # concurrent saves queue up instead of failing with "database is locked";
+    # WAL lets pages read while an answer is written.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -172,3 +182,5 @@ LOGGING = {
 # Answers that reach the server up to this long after an attempt's deadline
 # still count: the learner pressed before time was up and the network was slow.
 QUIZSITE_DEADLINE_GRACE_SECONDS = env_int("DEADLINE_GRACE_SECONDS", 30)
+if not 0 <= QUIZSITE_DEADLINE_GRACE_SECONDS <= 600:
+    raise ImproperlyConfigured("DEADLINE_GRACE_SECONDS must be between 0 and 600.")

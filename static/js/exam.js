@@ -3,13 +3,15 @@
 (function () {
   "use strict";
 
-  // --- countdown: shows the server's remaining seconds, re-synced on every response
   const clock = document.getElementById("clock");
   const announcer = document.getElementById("clock-announcer");
-  let deadline = null;
+  let deadline = null; // Date.now() value at which the server's time runs out
   let timeUpSent = false;
-  let pending = 0;
+  let inFlight = 0; // requests on their way
+  let retrying = false; // a failed save is waiting for its retry
   const warned = {};
+
+  function busy() { return inFlight > 0 || retrying; }
 
   function format(seconds) {
     const h = Math.floor(seconds / 3600);
@@ -25,31 +27,34 @@
     window.setTimeout(() => { announcer.textContent = text; }, 50);
   }
 
+  // The server sends whole seconds rounded up; the wall clock keeps counting
+  // through a laptop's sleep, so the display stays right when it wakes.
   function sync(seconds) {
-    if (seconds === null || seconds === "" || isNaN(Number(seconds))) return;
-    deadline = performance.now() + Number(seconds) * 1000;
+    if (!clock || seconds === null || seconds === "" || isNaN(Number(seconds))) return;
+    deadline = Date.now() + Number(seconds) * 1000;
     tick();
   }
 
-  function timeUp() {
+  function timeUp(waited) {
     if (timeUpSent) return;
-    // Let answers already on their way arrive first; the server decides.
-    if (pending > 0) { window.setTimeout(timeUp, 250); return; }
+    // Let this page's answers arrive first (the server takes them during its
+    // grace period); then hand over to the server, which decides.
+    if (busy() && waited < 25000) { window.setTimeout(() => timeUp(waited + 250), 250); return; }
     timeUpSent = true;
-    announce("Time is up. Your answers are being submitted.");
+    announce("Time is up. Your answers are being collected.");
     const form = document.getElementById("time-up-form");
     if (form) form.submit();
   }
 
   function tick() {
     if (deadline === null) return;
-    const left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
+    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     clock.querySelector(".clock-time").textContent = format(left);
     clock.classList.toggle("clock-warn", left <= 300 && left > 60);
     clock.classList.toggle("clock-danger", left <= 60);
     if (left <= 300 && left > 60 && !warned[300]) { warned[300] = true; announce("5 minutes left."); }
     if (left <= 60 && left > 0 && !warned[60]) { warned[60] = true; warned[300] = true; announce("1 minute left."); }
-    if (left === 0) timeUp();
+    if (left === 0) timeUp(0);
   }
 
   if (clock) {
@@ -59,9 +64,10 @@
     if (start <= 60) warned[60] = true;
     sync(start);
     window.setInterval(tick, 500);
+    document.addEventListener("visibilitychange", tick);
   }
 
-  // --- autosave feedback
+  // --- autosave: say what happened, retry what failed, never lose silently
   let retryDelay = 1000;
 
   function statusText(text, level) {
@@ -71,23 +77,49 @@
     box.querySelector(".item-status-text").textContent = text;
   }
 
+  function isAnswerForm(event) { return event.detail.elt && event.detail.elt.id === "answer-form"; }
+
+  function hasStatus(xhr) { return !!xhr && (xhr.responseText || "").indexOf('id="item-status"') !== -1; }
+
   document.body.addEventListener("htmx:beforeRequest", (event) => {
-    pending += 1;
-    if (event.detail.elt.id === "answer-form") statusText("Saving…", "pending");
+    inFlight += 1;
+    if (isAnswerForm(event)) statusText("Saving…", "pending");
+  });
+
+  // Only a reply that carries the item's status may replace it (a proxy's error
+  // page must not swallow the status box and its sequence number).
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (isAnswerForm(event) && !hasStatus(event.detail.xhr)) event.detail.shouldSwap = false;
   });
 
   document.body.addEventListener("htmx:afterRequest", (event) => {
-    pending = Math.max(0, pending - 1);
+    inFlight = Math.max(0, inFlight - 1);
     const xhr = event.detail.xhr;
     if (xhr && xhr.status) sync(xhr.getResponseHeader("X-Seconds-Left"));
-    if (event.detail.elt.id !== "answer-form") return;
+    if (!isAnswerForm(event)) return;
     const status = xhr ? xhr.status : 0;
-    if (status >= 200 && status < 300) { retryDelay = 1000; return; }
-    if (status >= 400 && status < 500) return; // the server's message is swapped in
-    // Network failure or server error: never a silent loss.
+    if (status >= 200 && status < 500 && hasStatus(xhr)) {
+      // Saved, or refused with the server's reason (which is now on screen).
+      retrying = false;
+      retryDelay = 1000;
+      return;
+    }
+    if (xhr && xhr.getResponseHeader("HX-Redirect")) return; // logged out: htmx goes to the login page
+    retrying = true;
     statusText("Not saved — retrying", "error");
     window.setTimeout(() => htmx.trigger("#answer-form", "change"), retryDelay);
     retryDelay = Math.min(retryDelay * 2, 15000);
+  });
+
+  // Navigation posts the form too: wait until the answer's saves are done so
+  // the post carries the newest sequence number.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button[name=go]");
+    if (!button || !button.form || !busy()) return;
+    event.preventDefault();
+    statusText("Saving…", "pending");
+    const go = () => (busy() ? window.setTimeout(go, 100) : button.form.requestSubmit(button));
+    go();
   });
 
   // --- ordering: choosing a place another item holds swaps the two

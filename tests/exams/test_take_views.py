@@ -142,7 +142,18 @@ def test_a_reload_resumes_with_answers_and_flags(learner_client, attempt):
     learner_client.post(reverse("exams:attempt_flag", args=[attempt.pk, 2]), {"flagged": "1"})
     page = learner_client.get(take_url(attempt, 2)).content.decode()
     assert "Answered 1 of 20" in page
-    assert "checked" in page or "selected" in page
+    snap = item.snapshot
+    if snap["kind"] in ("single", "multiple"):
+        for oid in [snap["key"]] if snap["kind"] == "single" else snap["key"]:
+            assert f'value="{oid}" checked' in page
+    elif snap["kind"] == "ordering":
+        for place, oid in enumerate(snap["key"], 1):
+            select = page[page.index(f'id="rank-{oid}"') :]
+            assert f'<option value="{place}" selected>' in select[: select.index("</select>")]
+    else:
+        for pid, mid in snap["key"].items():
+            select = page[page.index(f'id="match-{pid}"') :]
+            assert f'<option value="{mid}" selected>' in select[: select.index("</select>")]
     assert 'aria-pressed="true"' in page
     # Without ?q= the page opens at the first unanswered question.
     assert "Question 1 <span" in learner_client.get(take_url(attempt)).content.decode()
@@ -155,7 +166,10 @@ def test_the_review_page_lists_unanswered_and_flagged_items(learner_client, atte
     page = learner_client.get(reverse("exams:attempt_review", args=[attempt.pk])).content.decode()
     assert 'Unanswered <span class="count">19</span>' in page
     assert 'Flagged for review <span class="count">1</span>' in page
-    assert f'{take_url(attempt)}?q=5" class="nav-cell is-flagged"' in page or "?q=5" in page
+    flagged = page[page.index('id="flagged-heading"') : page.index('id="all-heading"')]
+    assert f'<a class="chip chip-flag" href="{take_url(attempt, 5)}">Question 5</a>' in flagged
+    unanswered = page[page.index('id="unanswered-heading"') : page.index('id="flagged-heading"')]
+    assert f'href="{take_url(attempt, 1)}"' not in unanswered
     assert "hx-confirm=" in page and "19 questions still unanswered" in page
 
 
@@ -250,3 +264,31 @@ def test_an_autosave_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(8):
         response = post_answer(learner_client, attempt, item, right_answer(item.snapshot))
     assert response.status_code == 200
+
+
+def test_time_up_within_the_grace_shows_a_waiting_page_and_still_takes_answers(
+    learner_client, learner, bank, settings
+):
+    settings.QUIZSITE_DEADLINE_GRACE_SECONDS = 30
+    attempt = start(learner, make_exam(minutes=1), timezone.now() - timedelta(seconds=65))
+    response = learner_client.post(reverse("exams:attempt_time_up", args=[attempt.pk]))
+    assert response["Location"] == take_url(attempt)
+    page = learner_client.get(take_url(attempt)).content.decode()
+    assert "Time is up" in page and '<meta http-equiv="refresh" content="' in page
+    item = attempt.items.get(position=1)
+    saved = post_answer(learner_client, attempt, item, right_answer(item.snapshot))
+    assert saved.status_code == 200
+    attempt.refresh_from_db()
+    assert attempt.status == "in_progress"
+
+
+def test_navigation_with_odd_go_values_never_fails(learner_client, attempt):
+    item = attempt.items.get(position=2)
+    for go in ["²", "9" * 5000, "-3", "", "0", "9999"]:
+        response = post_answer(learner_client, attempt, item, {}, htmx=False, go=go)
+        assert response.status_code == 302, go
+
+
+def test_get_pages_answer_head_requests(learner_client, attempt):
+    assert learner_client.head(take_url(attempt)).status_code == 200
+    assert learner_client.head(reverse("exams:home")).status_code == 200

@@ -1,6 +1,7 @@
 """The integrity guarantees of a mock exam (issue 3, A1–A7, and CSRF)."""
 
 import json
+import re
 import threading
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from exams.attempts import submit_attempt
+from exams.markdown import sanitize_markdown
 from exams.models import Attempt, AttemptItem, ObjectiveResult
 from tests.conftest import item_of_kind, make_exam, right_answer, start
 
@@ -36,10 +38,9 @@ def answer_url(attempt, position):
 
 def assert_no_key(html: str, item: AttemptItem) -> None:
     snap = item.snapshot
-    for option in snap["options"]:
-        if option["feedback"]:
-            assert option["feedback"][:40] not in html, "feedback leaked"
-    assert snap["explanation"][:40] not in html, "explanation leaked"
+    for text in [o["feedback"] for o in snap["options"] if o["feedback"]] + [snap["explanation"]]:
+        # Both as written and as rendered (escaping changes quotes).
+        assert text[:40] not in html and sanitize_markdown(text) not in html, "text leaked"
     for marker in ("is-key", "mark-key", "data-correct", "data-key", '"key"', "Correct answer"):
         assert marker not in html, marker
     if not isinstance(snap["key"], str):  # a single answer's key is just one of the ids shown
@@ -87,6 +88,44 @@ def test_a1_the_result_page_is_not_shown_before_finalization(learner_client, ful
     response = learner_client.get(reverse("exams:attempt_result", args=[full.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("exams:attempt_take", args=[full.pk])
+
+
+def _normalized(html: str) -> str:
+    """The page without what changes on every request (tokens, nonces)."""
+    html = re.sub(r'nonce="[^"]*"', "", html)
+    html = re.sub(r'name="(csrfmiddlewaretoken|writer)" value="[^"]*"', "", html)
+    return re.sub(r'"x-csrftoken": "[^"]*"', "", html)
+
+
+def _permuted(snapshot: dict) -> dict:
+    """The same question with a different key, feedback and explanation."""
+    snap = json.loads(json.dumps(snapshot))
+    ids = [o["id"] for o in snap["options"]]
+    if snap["kind"] == "single":
+        snap["key"] = next(i for i in ids if i != snap["key"])
+    elif snap["kind"] == "multiple":
+        snap["key"] = sorted(i for i in ids if i not in snap["key"])[: snap["select"]]
+    elif snap["kind"] == "ordering":
+        snap["key"] = list(reversed(snap["key"]))
+    else:
+        prompts, partners = list(snap["key"]), list(snap["key"].values())
+        snap["key"] = dict(zip(prompts, partners[1:] + partners[:1], strict=True))
+    for n, option in enumerate(snap["options"]):
+        option["feedback"] = f"FEEDBACK-SENTINEL-{n}"
+    snap["explanation"] = "EXPLANATION-SENTINEL"
+    return snap
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a1_the_answering_pages_do_not_depend_on_the_key_at_all(learner_client, full, kind):
+    item = item_of_kind(full, kind)
+    take = f"{reverse('exams:attempt_take', args=[full.pk])}?q={item.position}"
+    review = reverse("exams:attempt_review", args=[full.pk])
+    before = [_normalized(learner_client.get(url).content.decode()) for url in (take, review)]
+    AttemptItem.objects.filter(pk=item.pk).update(snapshot=_permuted(item.snapshot))
+    after = [_normalized(learner_client.get(url).content.decode()) for url in (take, review)]
+    assert before == after
+    assert "SENTINEL" not in "".join(after)
 
 
 # --- A2 -------------------------------------------------------------------
@@ -212,7 +251,7 @@ def test_a5_a_stale_write_from_an_old_tab_is_refused(learner_client, full):
 @pytest.mark.django_db(transaction=True)
 def test_a6_two_concurrent_submits_finalize_once(learner, bank):
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite serializes writers; row locks are tested on PostgreSQL")
+        pytest.skip("row locks (SELECT ... FOR UPDATE) exist only on PostgreSQL")
     attempt = start(learner, make_exam(questions=20))
     barrier = threading.Barrier(2)
     results, errors = [], []
@@ -308,3 +347,53 @@ def test_every_exam_post_requires_the_csrf_token(learner, full):
     token = page.content.decode().split('"x-csrftoken": "')[1].split('"')[0]
     ok = client.post(answer_url(full, 1), data, headers={**HTMX, "X-CSRFToken": token})
     assert ok.status_code == 200
+
+
+# --- sessions and odd input -------------------------------------------------
+
+
+def test_an_autosave_after_the_session_ended_is_sent_to_log_in_not_swallowed(client, learner, full):
+    item = full.items.get(position=1)
+    take = f"http://testserver{reverse('exams:attempt_take', args=[full.pk])}?q=1"
+    response = client.post(
+        answer_url(full, 1),
+        {"seq": "0", **right_answer(item.snapshot)},
+        headers={**HTMX, "HX-Current-URL": take},
+    )
+    assert response.status_code == 401
+    assert response["HX-Redirect"] == (f"/accounts/login/?next=%2Fattempts%2F{full.pk}%2F%3Fq%3D1")
+    assert AttemptItem.objects.get(pk=item.pk).response is None
+
+
+def test_an_htmx_post_with_a_stale_csrf_token_reloads_the_page(learner, full):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    response = client.post(
+        answer_url(full, 1), {"seq": "0"}, headers={**HTMX, "X-CSRFToken": "stale" * 8}
+    )
+    assert response.status_code == 403 and response["HX-Refresh"] == "true"
+
+
+@pytest.mark.parametrize("attempt_id", ["9223372036854775808", "99999999999999999999", "0"])
+def test_absurd_ids_are_404_not_500(learner_client, full, attempt_id):
+    for url in (
+        f"/attempts/{attempt_id}/items/1/",
+        f"/attempts/{attempt_id}/items/1/flag/",
+        f"/attempts/{attempt_id}/",
+    ):
+        response = (
+            learner_client.post(url, {"seq": "0"}) if "items" in url else learner_client.get(url)
+        )
+        assert response.status_code == 404, url
+
+
+def test_picking_more_choices_than_asked_is_refused(learner_client, full):
+    item = item_of_kind(full, "multiple")
+    ids = [o["id"] for o in item.snapshot["options"]]
+    response = learner_client.post(
+        answer_url(full, item.position), {"seq": "0", "choice": ids}, headers=HTMX
+    )
+    assert response.status_code == 400
+    assert f"This question asks for {item.snapshot['select']} answers" in response.content.decode()
+    item.refresh_from_db()
+    assert item.response is None
