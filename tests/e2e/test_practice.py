@@ -1,0 +1,70 @@
+"""A learner practises their weakest objectives in Chromium, without page reloads."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from exams.bank.loader import load_bank_files
+from exams.models import PracticeAnswer, PracticeSession
+from tests.conftest import PASSWORD, SHIPPED_BANK, right_answer
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def answer(page, snapshot):
+    data = right_answer(snapshot)
+    for name, value in data.items():
+        if name == "choice":
+            for oid in value if isinstance(value, list) else [value]:
+                page.check(f"input[value='{oid}']")
+        else:
+            page.select_option(f"#{name}", value)
+
+
+def test_practice_gives_feedback_without_a_reload_and_moves_the_dashboard(
+    page, live_server, learner, csp_violations, screenshot
+):
+    load_bank_files([SHIPPED_BANK])
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", learner.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_role("heading", name="Study next")).to_be_visible()
+    before = page.locator("#study-next + ol").inner_text()
+    screenshot("dashboard-before")
+
+    page.get_by_role("button", name="Practise these now").click()
+    expect(page.get_by_role("button", name="Check answer")).to_be_visible()
+    page.evaluate("window.__noReload = 'still here'")
+    documents = []
+    page.on("request", lambda r: documents.append(r.url) if r.resource_type == "document" else None)
+    session = PracticeSession.objects.get(user=learner)
+    screenshot("practice-question")
+
+    for round_ in range(3):
+        session.refresh_from_db()
+        answer(page, session.current_snapshot)
+        if round_ == 0:
+            page.get_by_role("button", name="Check answer").click()
+        else:
+            page.locator("#check-form").press("Enter")  # Enter checks
+        expect(page.locator(".result-banner")).to_contain_text("✓ Correct")
+        expect(page.locator("#practice-announcer")).to_have_text(re.compile("^Correct"))
+        if round_ == 0:
+            screenshot("practice-feedback")
+        page.keyboard.press("n")  # the visible shortcut moves on
+        expect(page.get_by_role("button", name="Check answer")).to_be_visible()
+
+    assert page.evaluate("window.__noReload") == "still here"
+    assert documents == []  # Check and Next never loaded a page
+    assert PracticeAnswer.objects.filter(user=learner, is_correct=True).count() == 3
+
+    page.get_by_role("button", name="End session").click()
+    expect(page.get_by_role("heading", name="How your mastery moved")).to_be_visible()
+    screenshot("practice-summary")
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_text("1 day")).to_be_visible()  # the streak started
+    expect(page.locator(".stat").nth(1)).to_contain_text("3")  # bank coverage
+    assert page.locator("#study-next + ol").inner_text() != before
+    assert csp_violations == []
