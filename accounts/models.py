@@ -4,6 +4,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 
 
 def validate_time_zone(value: str) -> None:
@@ -15,6 +16,11 @@ class User(AbstractUser):
     """A person using Quizsite. Times are stored in UTC and shown in `time_zone`."""
 
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+
+    @cached_property
+    def is_lead(self) -> bool:
+        """Leads at least one cohort (shows the Cohorts link)."""
+        return self.memberships.filter(role=Membership.Role.LEAD).exists()
 
 
 def new_join_code() -> str:

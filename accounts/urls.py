@@ -6,6 +6,8 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("profile/", views.profile, name="profile"),
+    path("cohorts/<int:cohort_id>/leave/", views.leave, name="leave_cohort"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -1,10 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.http import require_POST
 
-from accounts.forms import SignUpForm
+from accounts.cohorts import join_cohort, leave_cohort
+from accounts.decorators import learner_required
+from accounts.forms import JoinCohortForm, SignUpForm
+from accounts.models import Cohort, Membership
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -13,6 +19,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        if form.cleaned_data.get("join_code"):
+            cohort = join_cohort(user=user, code=form.cleaned_data["join_code"], now=timezone.now())
+            messages.success(request, f"Welcome! You have joined {cohort.name}.")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
@@ -21,6 +30,33 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")}
     )
+
+
+@learner_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = JoinCohortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        cohort = join_cohort(
+            user=request.user, code=form.cleaned_data["join_code"], now=timezone.now()
+        )
+        messages.success(request, f"You have joined {cohort.name}.")
+        return redirect("accounts:profile")
+    memberships = Membership.objects.filter(user=request.user).select_related("cohort")
+    return render(request, "accounts/profile.html", {"form": form, "memberships": memberships})
+
+
+@learner_required
+@require_POST
+def leave(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = get_object_or_404(
+        Cohort,
+        pk=cohort_id,
+        memberships__user=request.user,
+        memberships__role=Membership.Role.LEARNER,
+    )
+    leave_cohort(user=request.user, cohort=cohort)
+    messages.success(request, f"You have left {cohort.name}.")
+    return redirect("accounts:profile")
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

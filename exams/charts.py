@@ -32,3 +32,31 @@ def score_trend(attempts: Sequence, pass_mark: int = 700) -> dict | None:
         "x_end": WIDTH - PAD,
         "x_start": PAD,
     }
+
+
+def weekly_trend(weeks: Sequence[dict], pass_mark: int = 700) -> dict | None:
+    """Points for the weekly average approximate scaled score of a cohort."""
+    if not weeks:
+        return None
+    step = (WIDTH - 2 * PAD) / max(len(weeks) - 1, 1)
+    points = [
+        {
+            "x": round(PAD + i * step, 1),
+            "y": round(_y(w["average"]), 1),
+            "score": w["average"],
+            "week": w["week"],
+            "attempts": w["attempts"],
+        }
+        for i, w in enumerate(weeks)
+    ]
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "points": points,
+        "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "pass_y": round(_y(pass_mark), 1),
+        "pass_mark": pass_mark,
+        "grid": [{"score": s, "y": round(_y(s), 1)} for s in (100, 400, 700, 1000)],
+        "x_end": WIDTH - PAD,
+        "x_start": PAD,
+    }

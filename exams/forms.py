@@ -3,8 +3,10 @@ the item's snapshot. Anything that does not fit is refused with a message."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django import forms
 from django.http import QueryDict
 
 from exams.grading import MATCHING, MULTIPLE, ORDERING, SINGLE
@@ -100,3 +102,51 @@ def _parse_matches(prompt_ids: list[str], match_ids: list[str], data: QueryDict)
             raise AnswerInvalid("That match is not part of this question.")
         matches[pid] = value
     return {"matches": matches} if matches else None
+
+
+SORTS = {
+    "name": lambda m: m.name.lower(),
+    "last_active": lambda m: (m.last_active is not None, m.last_active),
+    "attempts": lambda m: m.attempts,
+    "best": lambda m: (m.best is not None, m.best or 0),
+    "latest": lambda m: (m.latest is not None, m.latest or 0),
+    "mastery": lambda m: (m.mastery is not None, m.mastery or 0),
+    "ready": lambda m: m.ready,
+}
+
+
+class CohortFilterForm(forms.Form):
+    """The cohort page's filters: an exam and a date range (both optional)."""
+
+    exam = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All exams", to_field_name="slug"
+    )
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=[(k, k) for key in SORTS for k in (key, f"-{key}")]
+    )
+
+    def __init__(self, *args, exams, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["exam"].queryset = exams
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The start date must come before the end date.")
+        return data
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The range as UTC datetimes; the end date counts whole."""
+        data = self.cleaned_data if self.is_valid() else {}
+        start = data.get("start")
+        end = data.get("end")
+        return (
+            datetime.combine(start, time.min, tzinfo=UTC) if start else None,
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC) if end else None,
+        )

@@ -264,6 +264,7 @@ class Attempt(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "-started_at"]),
+            models.Index(fields=["user", "-submitted_at"]),
             models.Index(fields=["status", "deadline"]),
         ]
 

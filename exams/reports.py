@@ -14,11 +14,24 @@ arrive. docs/practice.md explains the choice.
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate, TruncWeek
 
 from exams.models import (
     Attempt,
@@ -170,9 +183,10 @@ def readiness(user) -> Readiness | None:
     return Readiness(latest, change, bool(passed), [s for s, _ in reversed(scores)])
 
 
-def dashboard(user, now: datetime) -> dict:
+def dashboard(user, now: datetime, mastery: dict[int, Mastery] | None = None) -> dict:
     """Everything the learner's home page shows about progress (constant queries)."""
-    mastery = objective_mastery(user, now)
+    if mastery is None:
+        mastery = objective_mastery(user, now)
     weakest = weakest_objectives(user, now, mastery=mastery)
     tasks: dict[int, dict] = {}
     for objective in (
@@ -194,3 +208,201 @@ def dashboard(user, now: datetime) -> dict:
         "streak": practice_streak(user, now),
         "readiness": readiness(user),
     }
+
+
+# --- cohorts ------------------------------------------------------------------
+
+FINAL_STATUSES = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
+
+
+@dataclass
+class MemberRow:
+    user: object
+    last_active: datetime | None
+    attempts: int
+    best: int | None
+    latest: int | None
+    latest_passed: bool | None
+    previous: int | None
+    previous_passed: bool | None
+    mastery: int | None = None
+    cells: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+    @property
+    def ready(self) -> bool:
+        """Ready to book: the last two mock exams both reached the pass mark."""
+        return bool(self.latest_passed and self.previous_passed)
+
+    @property
+    def ready_reason(self) -> str:
+        if self.ready:
+            return f"last two mock exams passed: {self.latest} and {self.previous}"
+        if self.latest is None:
+            return "no mock exam yet"
+        if self.previous is None:
+            return f"one mock exam so far ({self.latest}); needs two passes in a row"
+        return f"last two mock exams: {self.latest} and {self.previous}"
+
+
+@dataclass
+class CohortReport:
+    members: list[MemberRow]
+    objectives: list[Objective]
+    weakest: list[tuple[Objective, int]]
+    trend: list[dict]
+    active_7_days: int
+    attempts: int
+    pass_rate: int | None
+    average: int | None
+
+
+def _attempts_for(user_ref=None, exam=None, start=None, end=None):
+    attempts = Attempt.objects.filter(status__in=FINAL_STATUSES)
+    if user_ref is not None:
+        attempts = attempts.filter(user=user_ref)
+    if exam is not None:
+        attempts = attempts.filter(exam=exam)
+    if start is not None:
+        attempts = attempts.filter(submitted_at__gte=start)
+    if end is not None:
+        attempts = attempts.filter(submitted_at__lt=end)
+    return attempts
+
+
+def cohort_report(
+    cohort, *, now: datetime, exam=None, start: datetime | None = None, end: datetime | None = None
+) -> CohortReport:
+    """Everything the cohort page shows, in a constant number of queries."""
+    from accounts.models import Membership, User
+
+    member_ids = Membership.objects.filter(cohort=cohort, role=Membership.Role.LEARNER).values(
+        "user_id"
+    )
+    mine = _attempts_for(OuterRef("pk"), exam, start, end)
+    latest = mine.order_by("-submitted_at")
+    count = mine.values("user").annotate(n=Count("id")).values("n")
+    best = mine.values("user").annotate(m=Max("scaled_score")).values("m")
+    last_attempt = Attempt.objects.filter(user=OuterRef("pk")).order_by("-started_at")
+    last_practice = PracticeAnswer.objects.filter(user=OuterRef("pk")).order_by("-answered_at")
+    users = (
+        User.objects.filter(pk__in=member_ids)
+        .annotate(
+            n_attempts=Subquery(count),
+            best_score=Subquery(best),
+            latest_score=Subquery(latest.values("scaled_score")[:1]),
+            latest_passed=Subquery(latest.values("passed")[:1]),
+            previous_score=Subquery(latest.values("scaled_score")[1:2]),
+            previous_passed=Subquery(latest.values("passed")[1:2]),
+            last_attempt=Subquery(last_attempt.values("started_at")[:1]),
+            last_practice=Subquery(last_practice.values("answered_at")[:1]),
+        )
+        .order_by("username")
+    )
+    rows = {}
+    for user in users:
+        moments = [m for m in (user.last_attempt, user.last_practice, user.last_login) if m]
+        rows[user.pk] = MemberRow(
+            user=user,
+            last_active=max(moments) if moments else None,
+            attempts=user.n_attempts or 0,
+            best=user.best_score,
+            latest=user.latest_score,
+            latest_passed=user.latest_passed,
+            previous=user.previous_score,
+            previous_passed=user.previous_passed,
+        )
+
+    # Mastery per member and objective: the learner formula, grouped by member.
+    results = ObjectiveResult.objects.filter(attempt__user__in=member_ids)
+    answers = PracticeAnswer.objects.filter(user__in=member_ids)
+    if exam is not None:
+        results = results.filter(attempt__exam=exam)
+    if start is not None:
+        results = results.filter(attempt__submitted_at__gte=start)
+        answers = answers.filter(answered_at__gte=start)
+    if end is not None:
+        results = results.filter(attempt__submitted_at__lt=end)
+        answers = answers.filter(answered_at__lt=end)
+    when = "attempt__submitted_at"
+    sums: dict[tuple[int, int], list[int]] = {}
+    grouped = [
+        results.values("attempt__user_id", "objective_id")
+        .order_by()
+        .annotate(
+            weight=Sum(_weight(when, now) * F("total")),
+            right=Sum(_weight(when, now) * F("correct")),
+        )
+        .values_list("attempt__user_id", "objective_id", "weight", "right"),
+        answers.values("user_id", "objective_id")
+        .order_by()
+        .annotate(
+            weight=Sum(_weight("answered_at", now)),
+            right=Sum(_weight("answered_at", now), filter=Q(is_correct=True)),
+        )
+        .values_list("user_id", "objective_id", "weight", "right"),
+    ]
+    for query in grouped:
+        for user_id, objective_id, weight, right in query:
+            total = sums.setdefault((user_id, objective_id), [0, 0])
+            total[0] += right or 0
+            total[1] += weight or 0
+    by_objective: dict[int, list[int]] = {}
+    by_member: dict[int, list[int]] = {}
+    for (user_id, objective_id), (right, weight) in sums.items():
+        if user_id in rows:
+            rows[user_id].cells[objective_id] = mastery_percent(right, weight)
+        for key, bucket in ((objective_id, by_objective), (user_id, by_member)):
+            acc = bucket.setdefault(key, [0, 0])
+            acc[0] += right
+            acc[1] += weight
+    for user_id, (right, weight) in by_member.items():
+        if user_id in rows:
+            rows[user_id].mastery = mastery_percent(right, weight)
+
+    objectives = list(
+        Objective.objects.filter(questions__status=Question.Status.PUBLISHED)
+        .distinct()
+        .order_by("task_statement__code", "position", "code")
+    )
+    cohort_mastery = [
+        (o, mastery_percent(*by_objective[o.id])) for o in objectives if o.id in by_objective
+    ]
+    weakest = sorted(cohort_mastery, key=lambda pair: (pair[1], pair[0].code))[:3]
+
+    weekly = (
+        _attempts_for(exam=exam, start=start, end=end)
+        .filter(user__in=member_ids)
+        .annotate(week=TruncWeek("submitted_at"))
+        .values("week")
+        .order_by("week")
+        .annotate(average=Avg("scaled_score"), n=Count("id"))
+    )
+    trend = [
+        {"week": w["week"], "average": round(w["average"]), "attempts": w["n"]} for w in weekly
+    ]
+    members = list(rows.values())
+    with_attempts = [m for m in members if m.latest is not None]
+    total_attempts = sum(w["attempts"] for w in trend)
+    week_ago = now - timedelta(days=7)
+    return CohortReport(
+        members=members,
+        objectives=objectives,
+        weakest=weakest,
+        trend=trend,
+        active_7_days=sum(1 for m in members if m.last_active and m.last_active >= week_ago),
+        attempts=total_attempts,
+        pass_rate=(
+            round(100 * sum(1 for m in with_attempts if m.latest_passed) / len(with_attempts))
+            if with_attempts
+            else None
+        ),
+        average=(
+            round(sum(w["average"] * w["attempts"] for w in trend) / total_attempts)
+            if total_attempts
+            else None
+        ),
+    )

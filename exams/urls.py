@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from exams import practice_views, views
+from exams import cohort_views, practice_views, views
 
 
 class IdConverter:
@@ -38,6 +38,33 @@ urlpatterns = [
     path("attempts/<id:attempt_id>/submit/", views.attempt_submit, name="attempt_submit"),
     path("attempts/<id:attempt_id>/time-up/", views.attempt_time_up, name="attempt_time_up"),
     path("attempts/<id:attempt_id>/result/", views.attempt_result, name="attempt_result"),
+    path("cohorts/", cohort_views.cohort_list, name="cohort_list"),
+    path("cohorts/<id:cohort_id>/", cohort_views.cohort_detail, name="cohort_detail"),
+    path(
+        "cohorts/<id:cohort_id>/code/",
+        cohort_views.cohort_regenerate_code,
+        name="cohort_regenerate_code",
+    ),
+    path(
+        "cohorts/<id:cohort_id>/members.csv",
+        cohort_views.cohort_members_csv,
+        name="cohort_members_csv",
+    ),
+    path(
+        "cohorts/<id:cohort_id>/mastery.csv",
+        cohort_views.cohort_heatmap_csv,
+        name="cohort_heatmap_csv",
+    ),
+    path(
+        "cohorts/<id:cohort_id>/members/<id:user_id>/",
+        cohort_views.cohort_member,
+        name="cohort_member",
+    ),
+    path(
+        "cohorts/<id:cohort_id>/members/<id:user_id>/attempts/<id:attempt_id>/",
+        cohort_views.cohort_member_attempt,
+        name="cohort_member_attempt",
+    ),
     path("practice/", practice_views.practice_home, name="practice_home"),
     path("practice/start/", practice_views.practice_start, name="practice_start"),
     path("practice/<id:session_id>/", practice_views.practice_session, name="practice_session"),

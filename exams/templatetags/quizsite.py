@@ -43,3 +43,9 @@ def clock(seconds: int | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    """mapping[key] in a template (None when absent)."""
+    return mapping.get(key) if mapping else None

@@ -190,7 +190,8 @@ def attempt_urls(attempt) -> list[tuple[str, str]]:
     """Every URL of the URL conf that names an attempt, with its method."""
     found = []
     for pattern in get_resolver("exams.urls").url_patterns:
-        if "attempt_id" not in str(pattern.pattern):
+        route = str(pattern.pattern)
+        if not route.startswith("attempts/<"):
             continue
         kwargs = {"attempt_id": attempt.pk}
         if "position" in str(pattern.pattern):
