@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +13,8 @@ from accounts.cohorts import join_cohort, leave_cohort
 from accounts.decorators import learner_required
 from accounts.forms import JoinCohortForm, SignUpForm
 from accounts.models import Cohort, Membership
+
+security_log = logging.getLogger("quizsite.security")
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -63,6 +67,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """htmx requests with a stale CSRF token (the learner logged in again in
     another tab) reload the page, which saves nothing silently and shows the
     saved state; other requests get Django's explanation."""
+    security_log.warning(
+        "CSRF failure on %s for %s: %s", request.path, request.user, reason or "no reason"
+    )
     if request.headers.get("HX-Request") == "true":
         response = HttpResponse("This page is out of date: reloading.", status=403)
         response["HX-Refresh"] = "true"

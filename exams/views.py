@@ -8,7 +8,7 @@ import re
 import secrets
 
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -363,3 +363,15 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "time_used": end - attempt.started_at,
     }
     return render(request, "exams/attempt_result.html", context)
+
+
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from exams.views import healthz
+
 admin.site.site_header = "Quizsite administration"
 admin.site.site_title = "Quizsite admin"
 admin.site.index_title = "Question bank, exams and people"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("exams.urls")),
