@@ -24,13 +24,14 @@ done; \
 exit 1
 endef
 
-.PHONY: help install run test test-pg e2e lint format check bench clean
+.PHONY: help install run test test-pg e2e smoke lint format check bench clean
 
 help:
 	@echo "make run      install, migrate, load the bank and demo data, serve http://127.0.0.1:8000"
 	@echo "make test     run the test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make test-pg  run the test suite on the local PostgreSQL"
 	@echo "make e2e      run the browser tests (needs Debian's chromium)"
+	@echo "make smoke    production smoke test: gunicorn, DEBUG off, PostgreSQL"
 	@echo "make lint     ruff check, ruff format --check, makemigrations --check"
 
 install: $(VENV)/.installed
@@ -68,6 +69,9 @@ e2e: install
 	  echo "error: browser tests need Chromium at $${CHROMIUM_PATH:-/usr/bin/chromium}:" >&2; \
 	  echo "       apt-get update && apt-get install -y chromium" >&2; exit 1; }
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+smoke: install
+	bash .ci/smoke
 
 lint: install
 	$(BIN)/ruff check .
