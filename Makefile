@@ -31,6 +31,7 @@ help:
 	@echo "make test     run the test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make test-pg  run the test suite on the local PostgreSQL"
 	@echo "make e2e      run the browser tests (needs Debian's chromium)"
+	@echo "make bench    an exam day under load on PostgreSQL; writes docs/performance.md"
 	@echo "make smoke    production smoke test: gunicorn, DEBUG off, PostgreSQL"
 	@echo "make lint     ruff check, ruff format --check, makemigrations --check"
 
@@ -69,6 +70,9 @@ e2e: install
 	  echo "error: browser tests need Chromium at $${CHROMIUM_PATH:-/usr/bin/chromium}:" >&2; \
 	  echo "       apt-get update && apt-get install -y chromium" >&2; exit 1; }
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+bench: install
+	timeout 330 $(BIN)/python tests/bench/run.py
 
 smoke: install
 	bash .ci/smoke

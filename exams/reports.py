@@ -17,6 +17,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -261,7 +262,9 @@ class CohortReport:
 
 
 def _attempts_for(user_ref=None, exam=None, start=None, end=None):
-    attempts = Attempt.objects.filter(status__in=FINAL_STATUSES)
+    # Finalized attempts are those with a submitted_at; filtering on it (not on
+    # status) lets the (user, submitted_at) index answer the per-member reads.
+    attempts = Attempt.objects.filter(submitted_at__isnull=False)
     if user_ref is not None:
         attempts = attempts.filter(user=user_ref)
     if exam is not None:
@@ -290,6 +293,7 @@ def cohort_report(
     last_practice = PracticeAnswer.objects.filter(user=OuterRef("pk")).order_by("-answered_at")
     users = (
         User.objects.filter(pk__in=member_ids)
+        .only("id", "username", "first_name", "last_name", "last_login")
         .annotate(
             n_attempts=Subquery(count),
             best_score=Subquery(best),
@@ -346,7 +350,13 @@ def cohort_report(
         .values_list("user_id", "objective_id", "weight", "right"),
     ]
     for query in grouped:
-        for user_id, objective_id, weight, right in query:
+        # Tens of thousands of rows: read them straight from the cursor, without
+        # the ORM's per-value converters (about a third of the page's time).
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows_read = cursor.fetchall()
+        for user_id, objective_id, weight, right in rows_read:
             total = sums.setdefault((user_id, objective_id), [0, 0])
             total[0] += right or 0
             total[1] += weight or 0
