@@ -1,0 +1,460 @@
+"""Accessibility in Chromium: axe-core on every main page, and an exam taken by keyboard only.
+
+axe-core's "serious" and "critical" findings fail the tests; each page must also
+load without a Content-Security-Policy violation.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from exams.attempts import lock_item, save_answer, submit_attempt
+from exams.bank.loader import load_bank_files
+from exams.forms import parse_answer
+from exams.models import Attempt, PracticeSession, Question
+from tests.conftest import PASSWORD, SHIPPED_BANK, make_exam, right_answer, start, wrong_answer
+from tests.e2e.conftest import VIEWPORTS
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+AXE = Axe()
+FAILING_IMPACTS = {"serious", "critical"}
+KINDS = ("single", "multiple", "ordering", "matching")
+DUPLICATE_IDS = """() => {
+  const seen = new Set(), repeated = new Set();
+  for (const el of document.querySelectorAll("[id]")) {
+    (seen.has(el.id) ? repeated : seen).add(el.id);
+  }
+  return [...repeated];
+}"""
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+class Audit:
+    """Runs axe on pages and remembers every serious or critical finding."""
+
+    def __init__(self, page, csp_violations: list[str]):
+        self.page = page
+        self.csp = csp_violations
+        self.problems: list[str] = []
+        self.pages: list[str] = []
+
+    def check(self, name: str) -> None:
+        """Audit the page as it is now, at laptop and at phone width."""
+        self.page.wait_for_load_state("load")
+        for label, size in VIEWPORTS.items():
+            self.page.set_viewport_size(size)
+            self._audit(f"{name}, {label}")
+        self.page.set_viewport_size(VIEWPORTS["laptop"])
+        self.pages.append(name)
+        self.problems.extend(f"[{name}] CSP: {message}" for message in self.csp)
+        del self.csp[:]
+
+    def _audit(self, name: str) -> None:
+        results = AXE.run(self.page)
+        for violation in results.response["violations"]:
+            if violation["impact"] not in FAILING_IMPACTS:
+                continue
+            targets = "; ".join(
+                " ".join(str(t) for t in node["target"]) for node in violation["nodes"]
+            )
+            self.problems.append(
+                f"[{name}] {violation['id']} ({violation['impact']}): {targets}\n"
+                f"    {violation['help']} ({violation['helpUrl']})"
+            )
+        # axe 4.7 retired its duplicate-id rules; a repeated id still breaks
+        # label[for], aria-* references and in-page links.
+        for duplicate in self.page.evaluate(DUPLICATE_IDS):
+            self.problems.append(f"[{name}] duplicate id: #{duplicate}")
+
+    def assert_clean(self) -> None:
+        assert self.pages, "no page was audited"
+        assert not self.problems, (
+            f"{len(self.problems)} accessibility or CSP problem(s) on "
+            f"{len(self.pages)} pages:\n" + "\n".join(self.problems)
+        )
+
+
+@pytest.fixture
+def audit(page, csp_violations) -> Audit:
+    return Audit(page, csp_violations)
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome back")
+
+
+def as_response(snapshot: dict, data: dict) -> dict | None:
+    query = QueryDict(mutable=True)
+    for key, value in data.items():
+        query.setlist(key, value if isinstance(value, list) else [value])
+    return parse_answer(snapshot, query)
+
+
+def finished_attempt(user, questions: int = 10, wrong: frozenset = frozenset({2, 5})) -> Attempt:
+    """A submitted attempt with some right and some wrong answers, built in the database."""
+    attempt = start(user, make_exam(questions=questions, minutes=30, title="Finished mock"))
+    now = timezone.now()
+    for item in attempt.items.order_by("position"):
+        data = (wrong_answer if item.position in wrong else right_answer)(item.snapshot)
+        with transaction.atomic():
+            locked = lock_item(attempt_id=attempt.pk, user=user, position=item.position)
+            save_answer(
+                item=locked, response=as_response(item.snapshot, data), seq=locked.seq, now=now
+            )
+    return submit_attempt(attempt=attempt, now=timezone.now())
+
+
+def answer_with_mouse(page, snapshot: dict, data: dict) -> None:
+    for name, value in data.items():
+        if name == "choice":
+            for oid in value if isinstance(value, list) else [value]:
+                page.check(f"input[value='{oid}']")
+        else:
+            page.select_option(f"#{name}", value)
+
+
+# --- axe on every main page --------------------------------------------------
+
+
+def test_public_pages_have_no_serious_accessibility_violations(page, live_server, audit):
+    load_bank_files([SHIPPED_BANK])
+    make_exam(questions=20, title="Task 3.3 mock exam")
+    page.goto(live_server.url)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("AWS Certified AI Practitioner")
+    audit.check("home (anonymous)")
+
+    page.goto(f"{live_server.url}/accounts/signup/")
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+    audit.check("sign up")
+    page.click("button[type=submit]")  # an empty form: the page with its errors
+    expect(page.locator(".errorlist").first).to_be_visible()
+    audit.check("sign up with errors")
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    audit.check("log in")
+    page.fill("#id_username", "nobody")
+    page.fill("#id_password", "wrong-password")
+    page.click("button[type=submit]")
+    expect(page.locator(".form-errors")).to_be_visible()
+    audit.check("log in with an error")
+    audit.assert_clean()
+
+
+def test_learner_pages_have_no_serious_accessibility_violations(
+    page, live_server, learner, other_learner, team_lead, audit
+):
+    load_bank_files([SHIPPED_BANK])
+    # A new learner first: the empty states.
+    log_in(page, live_server.url, other_learner.username)
+    audit.check("home (new learner)")
+    page.goto(f"{live_server.url}/attempts/")
+    expect(page.get_by_text("No finished attempts yet.")).to_be_visible()
+    audit.check("history (empty)")
+    page.get_by_role("button", name="Log out").click()
+
+    finished_attempt(learner)
+    start(learner, make_exam(questions=5, minutes=30, title="Half-done mock"))
+    log_in(page, live_server.url, learner.username)
+    expect(page.get_by_role("heading", name="Study next")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("In progress"))).to_be_visible()
+    audit.check("home (learner dashboard)")
+
+    page.goto(f"{live_server.url}/accounts/profile/")
+    expect(page.get_by_role("heading", name="My cohorts")).to_be_visible()
+    audit.check("account")
+    page.get_by_role("button", name="Join cohort").click()  # no code: the field's error
+    expect(page.locator(".errorlist")).to_be_visible()
+    audit.check("account with an error")
+
+    page.goto(f"{live_server.url}/accounts/password/")
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    audit.check("change password")
+
+    page.goto(f"{live_server.url}/attempts/")
+    expect(page.get_by_role("heading", name="My attempts")).to_be_visible()
+    audit.check("history")
+
+    page.goto(f"{live_server.url}/practice/")
+    expect(page.get_by_role("heading", name="Practice", exact=True)).to_be_visible()
+    audit.check("practice home")
+
+    page.get_by_role("button", name="Practise everything").click()
+    expect(page.get_by_role("button", name="Check answer")).to_be_visible()
+    session = PracticeSession.objects.get(user=learner, ended_at__isnull=True)
+    audit.check("practice question")
+
+    # One wrong answer and one right one: both feedback banners.
+    for answer, banner in ((wrong_answer, "✗ Not quite"), (right_answer, "✓ Correct")):
+        session.refresh_from_db()
+        answer_with_mouse(page, session.current_snapshot, answer(session.current_snapshot))
+        page.get_by_role("button", name="Check answer").click()
+        expect(page.locator(".result-banner")).to_contain_text(banner)
+        audit.check(f"practice feedback ({banner})")
+        if answer is wrong_answer:
+            page.reload()  # the same state, rendered as a whole page
+            expect(page.locator(".result-banner")).to_contain_text(banner)
+            audit.check("practice feedback (reloaded)")
+        page.get_by_role("button", name="Next question").click()
+        expect(page.get_by_role("button", name="Check answer")).to_be_visible()
+
+    page.get_by_role("button", name="End session").click()
+    expect(page.get_by_role("heading", name="How your mastery moved")).to_be_visible()
+    audit.check("practice summary")
+    audit.assert_clean()
+
+
+def test_exam_pages_have_no_serious_accessibility_violations(page, live_server, learner, audit):
+    load_bank_files([SHIPPED_BANK])
+    attempt = start(learner, make_exam(questions=98, minutes=90, title="Whole bank"))
+    first_of_kind = {}
+    for item in attempt.items.order_by("position"):
+        first_of_kind.setdefault(item.snapshot["kind"], item)
+    assert set(first_of_kind) == set(KINDS)
+    log_in(page, live_server.url, learner.username)
+
+    for kind in KINDS:
+        item = first_of_kind[kind]
+        page.goto(f"{live_server.url}/attempts/{attempt.pk}/?q={item.position}")
+        expect(page.locator("#question-heading")).to_contain_text(f"Question {item.position}")
+        audit.check(f"exam take ({kind})")
+        answer_with_mouse(page, item.snapshot, right_answer(item.snapshot))
+        expect(page.locator("#item-status")).to_contain_text("Saved")
+        page.get_by_role("button", name="Flag for review").click()
+        expect(page.get_by_role("button", name="Flagged for review")).to_be_visible()
+        audit.check(f"exam take ({kind}, answered and flagged)")
+
+    page.get_by_role("button", name="Review and submit").click()
+    expect(page.get_by_role("heading", name="Review before you submit")).to_be_visible()
+    audit.check("review")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Submit exam").click()
+    expect(page.get_by_text("Approximate scaled score")).to_be_visible()
+    audit.check("result")
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.raw_score == len(KINDS)
+
+    page.goto(f"{live_server.url}/attempts/")
+    expect(page.locator(".data-table tbody tr")).to_have_count(1)
+    audit.check("history with an attempt")
+    audit.assert_clean()
+
+
+def test_team_lead_pages_have_no_serious_accessibility_violations(
+    page, live_server, learner, team_lead, audit
+):
+    load_bank_files([SHIPPED_BANK])
+    attempt = finished_attempt(learner)
+    cohort = team_lead.memberships.get().cohort
+    log_in(page, live_server.url, team_lead.username)
+
+    page.goto(f"{live_server.url}/cohorts/")
+    expect(page.get_by_role("heading", name="Cohorts I lead")).to_be_visible()
+    audit.check("cohort list")
+
+    page.get_by_role("link", name=cohort.name).click()
+    expect(page.get_by_role("heading", name="Mastery by objective and member")).to_be_visible()
+    audit.check("cohort detail")
+
+    page.get_by_role("row", name=re.compile(learner.username)).first.get_by_role(
+        "link", name=learner.username
+    ).click()
+    expect(page.get_by_role("heading", name="Mock exam attempts")).to_be_visible()
+    audit.check("cohort member")
+
+    page.get_by_role("link", name=re.compile("^Review")).first.click()
+    expect(page.get_by_text("read-only review")).to_be_visible()
+    assert f"/attempts/{attempt.pk}/" in page.url
+    audit.check("cohort member's attempt")
+    audit.assert_clean()
+
+
+def test_admin_question_pages_have_no_serious_accessibility_violations(
+    page, live_server, instructor, audit
+):
+    load_bank_files([SHIPPED_BANK])
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", instructor.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.get_by_role("link", name="Questions")).to_be_visible()
+
+    page.goto(f"{live_server.url}/admin/exams/question/")
+    expect(page.locator("#result_list tbody tr").first).to_be_visible()
+    audit.check("admin question list")
+
+    for kind in ("single", "matching"):
+        question = Question.objects.filter(kind=kind).order_by("external_id").first()
+        page.goto(f"{live_server.url}/admin/exams/question/{question.pk}/change/")
+        expect(page.locator("#id_stem")).to_be_visible()
+        audit.check(f"admin question change ({kind})")
+        page.get_by_role("link", name="Preview as a learner sees it, with the key").click()
+        expect(page.get_by_role("heading", name="Key and feedback")).to_be_visible()
+        audit.check(f"admin question preview ({kind})")
+    audit.assert_clean()
+
+
+# --- keyboard only -------------------------------------------------------------
+
+FOCUSED = r"""() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const style = getComputedStyle(e);
+  return {
+    tag: e.tagName, id: e.id || "", name: e.getAttribute("name") || "",
+    type: e.getAttribute("type") || "", value: e.value === undefined ? "" : String(e.value),
+    text: (e.innerText || "").trim(),
+    // A transparent outline (kept for forced-colours mode) is not a visible one.
+    outline: style.outlineStyle === "none" || style.outlineWidth === "0px"
+      || /^(transparent|rgba\(.*, 0\))$/.test(style.outlineColor) ? "none" : style.outlineStyle,
+    shadow: style.boxShadow,
+  };
+}"""
+
+
+class Keyboard:
+    """Moves focus with Tab and Shift+Tab and acts with keys only."""
+
+    def __init__(self, page):
+        self.page = page
+        self.focus_checks = 0
+
+    def focused(self) -> dict | None:
+        return self.page.evaluate(FOCUSED)
+
+    def tab_to(self, matches, *, back: bool = False, limit: int = 250) -> dict:
+        for _ in range(limit):
+            self.page.keyboard.press("Shift+Tab" if back else "Tab")
+            info = self.focused()
+            if info and matches(info):
+                self.assert_focus_visible(info)
+                return info
+        raise AssertionError("Tab never reached the element")
+
+    def assert_focus_visible(self, info: dict) -> None:
+        assert info["outline"] != "none" or info["shadow"] not in ("", "none"), (
+            f"no visible focus indicator on {info}"
+        )
+        self.focus_checks += 1
+
+    def press(self, key: str) -> None:
+        self.page.keyboard.press(key)
+
+
+def option_values(page, selector: str) -> list[str]:
+    return page.eval_on_selector(selector, "s => Array.from(s.options, o => o.value)")
+
+
+def complete_wrong_answer(snapshot: dict) -> dict:
+    """A wrong answer that still counts as answered (as many choices as the key has)."""
+    if snapshot["kind"] == "multiple":
+        key = list(snapshot["key"])
+        other = next(o["id"] for o in snapshot["options"] if o["id"] not in key)
+        return {"choice": [other, *key[1:]]}
+    return wrong_answer(snapshot)
+
+
+def answer_by_keyboard(kb: Keyboard, snapshot: dict, data: dict) -> None:
+    """Give the answer in `data` (form data) with Tab, Space, arrows and typed keys."""
+    page, kind = kb.page, snapshot["kind"]
+    if kind == "single":
+        target = data["choice"]
+        values = page.eval_on_selector_all("input[name=choice]", "els => els.map(e => e.value)")
+        # Tab lands on the group's first radio (none is checked yet).
+        kb.tab_to(lambda f: f["name"] == "choice")
+        index = values.index(target)
+        if index == 0:
+            kb.press("Space")
+        for _ in range(index):
+            kb.press("ArrowDown")  # moves and checks
+        info = kb.focused()
+        assert info["value"] == target
+    elif kind == "multiple":
+        chosen = set(data["choice"])
+        values = page.eval_on_selector_all("input[name=choice]", "els => els.map(e => e.value)")
+        for value in values:
+            kb.tab_to(lambda f, v=value: f["name"] == "choice" and f["value"] == v)
+            if value in chosen:
+                kb.press("Space")
+    elif kind == "ordering":
+        # The rank's digit picks it (type-ahead on the closed select); arrowing
+        # through other places would swap them with the other items on the way.
+        for name in page.eval_on_selector_all(".rank-select", "els => els.map(e => e.name)"):
+            kb.tab_to(lambda f, n=name: f["name"] == n)
+            kb.press(data[name])
+            assert kb.focused()["value"] == data[name]
+    else:
+        for name in page.eval_on_selector_all(".match-select", "els => els.map(e => e.name)"):
+            kb.tab_to(lambda f, n=name: f["name"] == n)
+            for _ in range(option_values(page, f"#{name}").index(data[name])):
+                kb.press("ArrowDown")
+            assert kb.focused()["value"] == data[name]
+    expect(page.locator("#item-status")).to_contain_text("Saved")
+
+
+def test_a_learner_takes_an_exam_with_the_keyboard_only(page, live_server, learner, csp_violations):
+    load_bank_files([SHIPPED_BANK])
+    exam = make_exam(questions=4, minutes=30, title="Keyboard mock")
+    # Draw the four questions with a seed that gives one of each kind, so every
+    # kind of control is answered by keyboard; the learner resumes it from home.
+    for seed in range(200):
+        attempt = start(learner, exam, seed=seed)
+        if {i.snapshot["kind"] for i in attempt.items.all()} == set(KINDS):
+            break
+        attempt.delete()
+    else:
+        pytest.fail("no seed draws one question of each kind")
+    log_in(page, live_server.url, learner.username)
+    kb = Keyboard(page)
+
+    first = kb.tab_to(lambda f: True)
+    assert first["text"] == "Skip to content"
+    expect(page.get_by_role("link", name="Skip to content")).to_be_in_viewport()
+    kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Resume keyboard mock")
+    kb.press("Enter")
+    expect(page.get_by_role("timer")).to_be_visible()
+    items = list(attempt.items.order_by("position"))
+    wrong_positions = {2}
+
+    for item in items:
+        expect(page.locator("#question-heading")).to_contain_text(f"Question {item.position}")
+        answer = complete_wrong_answer if item.position in wrong_positions else right_answer
+        answer_by_keyboard(kb, item.snapshot, answer(item.snapshot))
+        expect(page.locator("#progress")).to_contain_text(f"Answered {item.position} of 4")
+        if item.position < len(items):
+            kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Next →")
+            kb.press("Enter")
+
+    kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Review and submit")
+    kb.press("Enter")
+    expect(page.get_by_role("heading", name="Review before you submit")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Unanswered"))).to_contain_text("0")
+
+    # Submit is the last control on the page: Shift+Tab reaches it from the top.
+    kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Submit exam", back=True)
+    page.once("dialog", lambda dialog: dialog.accept())
+    kb.press("Enter")
+
+    expect(page.get_by_text("Approximate scaled score")).to_be_visible()
+    attempt.refresh_from_db()
+    expected = len(items) - len(wrong_positions)
+    assert attempt.status == "submitted" and attempt.raw_score == expected
+    expect(page.locator(".score-value").nth(1)).to_contain_text(f"{expected} / 4")
+    expect(page.locator(".review-item.is-wrong")).to_have_count(len(wrong_positions))
+    assert kb.focus_checks > 0
+    assert csp_violations == []
