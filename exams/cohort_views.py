@@ -6,7 +6,10 @@ Members are looked up inside that cohort only.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +29,7 @@ from exams.models import Attempt, AttemptItem, Exam, ObjectiveResult
 from exams.spreadsheets import csv_response
 
 PAGE_SIZE = 25
+REPORT_SECONDS = 60
 
 
 def _cohort_for_lead(request: HttpRequest, cohort_id: int) -> Cohort:
@@ -47,17 +51,26 @@ def _member(cohort: Cohort, user_id: int) -> User:
 
 
 def _report(request: HttpRequest, cohort: Cohort):
+    """The cohort's report for the page's filters, sorted.
+
+    A report costs about as much as a few hundred exam requests for a large
+    cohort, and leads refresh it during exams, so each one is kept for
+    REPORT_SECONDS (per filter set) and the page says when it was computed.
+    """
     form = CohortFilterForm(request.GET or None, exams=Exam.objects.order_by("title"))
     valid = form.is_valid() if request.GET else True
     data = form.cleaned_data if request.GET and valid else {}
     start, end = form.bounds() if request.GET and valid else (None, None)
-    report = reports.cohort_report(
-        cohort, now=timezone.now(), exam=data.get("exam"), start=start, end=end
-    )
+    exam = data.get("exam")
+    bounds = ":".join(f"{b:%Y%m%d}" if b else "-" for b in (start, end))
+    key = f"cohort-report:{cohort.pk}:{exam.pk if exam else '-'}:{bounds}"
+    report = cache.get(key)
+    if report is None:
+        report = reports.cohort_report(cohort, now=timezone.now(), exam=exam, start=start, end=end)
+        cache.set(key, report, REPORT_SECONDS)
     sort = data.get("sort") or "name"
-    key = SORTS[sort.lstrip("-")]
-    report.members.sort(key=key, reverse=sort.startswith("-"))
-    return form, report, sort
+    members = sorted(report.members, key=SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
+    return form, replace(report, members=members), sort
 
 
 @learner_required
@@ -96,6 +109,7 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
         "ready": [m for m in report.members if m.ready],
+        "report_seconds": REPORT_SECONDS,
         "trend": weekly_trend(report.trend),
         "columns": [
             ("name", "Name"),

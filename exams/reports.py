@@ -259,6 +259,7 @@ class CohortReport:
     attempts: int
     pass_rate: int | None
     average: int | None
+    computed_at: datetime | None = None
 
 
 def _attempts_for(user_ref=None, exam=None, start=None, end=None):
@@ -399,6 +400,7 @@ def cohort_report(
     total_attempts = sum(w["attempts"] for w in trend)
     week_ago = now - timedelta(days=7)
     return CohortReport(
+        computed_at=now,
         members=members,
         objectives=objectives,
         weakest=weakest,

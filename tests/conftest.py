@@ -25,6 +25,16 @@ def _static_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Cached reports must not leak from one test's database into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_tests(settings, _static_root):
     settings.STATIC_ROOT = _static_root
     # The production hasher is deliberately slow; tests do not need that.

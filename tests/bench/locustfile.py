@@ -20,6 +20,7 @@ import os
 import random
 import re
 import threading
+import time
 from pathlib import Path
 
 from locust import HttpUser, between, constant, events, task
@@ -35,7 +36,10 @@ EXAM = os.environ.get("BENCH_EXAM", "full-length-simulation")
 _learners = itertools.count()
 _learner_slots = itertools.count()
 _leads = itertools.count()
-_ledger: dict[tuple[int, int], dict] = {}
+# Per item, every answer sent, in order, and whether the server acknowledged it:
+# the database must hold the last acknowledged one or one sent after it (a
+# request still on its way when the run stopped).
+_ledger: dict[tuple[int, int], list] = {}
 _submitted: list[int] = []
 _lock = threading.Lock()
 
@@ -147,6 +151,10 @@ class Learner(Base):
     def save(self, html: str, data: dict, stored: dict, writer: str | None = None) -> str:
         seq = SEQ.search(html).group(1)
         writer = writer or WRITER.search(html).group(1)
+        with _lock:
+            sent = _ledger.setdefault((self.attempt, self.position), [])
+            sent.append([stored, False])
+            entry = sent[-1]
         response = self.client.post(
             f"/attempts/{self.attempt}/items/{self.position}/",
             {**data, "seq": seq, "writer": writer},
@@ -154,8 +162,7 @@ class Learner(Base):
             name="POST autosave",
         )
         if response.status_code == 200:
-            with _lock:
-                _ledger[(self.attempt, self.position)] = stored
+            entry[1] = True
         return response.text
 
     @task
@@ -213,11 +220,21 @@ class TeamLead(Base):
         )
 
 
+_timings: list[tuple[float, str, float, bool]] = []
+
+
+@events.request.add_listener
+def record(request_type, name, response_time, response_length, exception=None, **kwargs) -> None:
+    # Every request with its time, so the driver can leave out the warm-up.
+    _timings.append((time.time(), name, response_time, exception is None))
+
+
 @events.quitting.add_listener
 def write_ledger(environment, **kwargs) -> None:
+    Path(os.environ.get("BENCH_TIMINGS", "/tmp/bench-timings.json")).write_text(
+        json.dumps(_timings)
+    )
     with open(LEDGER_PATH, "w") as out:
         for (attempt, position), stored in _ledger.items():
-            out.write(
-                json.dumps({"attempt": attempt, "position": position, "response": stored}) + "\n"
-            )
+            out.write(json.dumps({"attempt": attempt, "position": position, "sent": stored}) + "\n")
         out.write(json.dumps({"submitted": _submitted}) + "\n")

@@ -266,3 +266,17 @@ def test_safe_cell(value, cell):
     from exams.spreadsheets import safe_cell
 
     assert safe_cell(value) == cell
+
+
+def test_the_report_is_reused_for_a_minute_per_filter_set(
+    lead_client, bank, cohort, learner, django_assert_max_num_queries
+):
+    url = reverse("exams:cohort_detail", args=[cohort.pk])
+    first = lead_client.get(url)
+    finished_attempt(learner, make_exam(), raw=3, when=NOW)
+    with django_assert_max_num_queries(5):  # session, user, cohort, exams: no report queries
+        again = lead_client.get(url, {"sort": "-name"})
+    assert again.context["report"].attempts == first.context["report"].attempts == 0
+    assert "Figures as of" in again.content.decode()
+    fresh = lead_client.get(url, {"start": (NOW - timedelta(days=1)).date().isoformat()})
+    assert fresh.context["report"].attempts == 1  # another filter set, computed anew
