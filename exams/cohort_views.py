@@ -24,9 +24,9 @@ from accounts.models import Cohort, Membership, User
 from exams import reports
 from exams.charts import score_trend, weekly_trend
 from exams.forms import SORTS, CohortFilterForm
-from exams.items import reviewed_item
-from exams.models import Attempt, AttemptItem, Exam, ObjectiveResult
+from exams.models import Attempt, Exam
 from exams.spreadsheets import csv_response
+from exams.views import result_context
 
 PAGE_SIZE = 25
 REPORT_SECONDS = 60
@@ -169,29 +169,7 @@ def cohort_member_attempt(
         user=member,
         status__in=reports.FINAL_STATUSES,
     )
-    objectives = sorted(
-        ObjectiveResult.objects.filter(attempt=attempt).select_related("objective"),
-        key=lambda r: (r.correct / r.total if r.total else 0, r.objective.code),
-    )
-    for result in objectives:
-        result.percent = round(100 * result.correct / result.total) if result.total else 0
-    items = AttemptItem.objects.filter(attempt=attempt).select_related("objective")
-    reviews = [
-        {
-            "position": item.position,
-            "objective": item.objective,
-            "review": reviewed_item(item.snapshot, item.response, item.is_correct),
-        }
-        for item in items.order_by("position")
-    ]
-    end = min(attempt.submitted_at, attempt.deadline) if attempt.deadline else attempt.submitted_at
-    context = {
-        "attempt": attempt,
-        "objectives": objectives,
-        "reviews": reviews,
-        "time_used": end - attempt.started_at,
-        "viewer": {"cohort": cohort, "member": member},
-    }
+    context = {**result_context(attempt), "viewer": {"cohort": cohort, "member": member}}
     return render(request, "exams/attempt_result.html", context)
 
 

@@ -117,15 +117,20 @@ def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
     if _time_is_up(attempt):
         return _time_up_page(request, attempt)
-    items = list(
-        AttemptItem.objects.filter(attempt=attempt)
-        .only("position", "answered_at", "flagged")
-        .order_by("position")
-    )
+    items = _item_states(attempt)
     position = _position(request, attempt, items)
     item = AttemptItem.objects.get(attempt=attempt, position=position)
     context = _take_context(attempt, items, item)
     return _with_clock(render(request, "exams/attempt_take.html", context), attempt)
+
+
+def _item_states(attempt: Attempt) -> list[AttemptItem]:
+    """Every item's position, answered and flagged state (for the navigator)."""
+    return list(
+        AttemptItem.objects.filter(attempt=attempt)
+        .only("position", "answered_at", "flagged")
+        .order_by("position")
+    )
 
 
 def _time_is_up(attempt: Attempt) -> bool:
@@ -292,11 +297,7 @@ def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
     if _time_is_up(attempt):
         return _time_up_page(request, attempt)
-    items = list(
-        AttemptItem.objects.filter(attempt=attempt)
-        .only("position", "answered_at", "flagged")
-        .order_by("position")
-    )
+    items = _item_states(attempt)
     context = {
         "attempt": attempt,
         "items": items,
@@ -340,6 +341,12 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("exams:attempt_take", attempt_id=attempt.pk)
+    return render(request, "exams/attempt_result.html", result_context(attempt))
+
+
+def result_context(attempt: Attempt) -> dict:
+    """What the result page shows of a finalized attempt (the learner's own
+    page and a team lead's read-only review)."""
     objectives = sorted(
         ObjectiveResult.objects.filter(attempt=attempt).select_related("objective"),
         key=lambda r: (r.correct / r.total if r.total else 0, r.objective.code),
@@ -356,13 +363,12 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
         for item in items.order_by("position")
     ]
     end = min(attempt.submitted_at, attempt.deadline) if attempt.deadline else attempt.submitted_at
-    context = {
+    return {
         "attempt": attempt,
         "objectives": objectives,
         "reviews": reviews,
         "time_used": end - attempt.started_at,
     }
-    return render(request, "exams/attempt_result.html", context)
 
 
 @require_safe
