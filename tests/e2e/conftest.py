@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -59,3 +62,20 @@ def screenshot(page):
         return paths
 
     return take
+
+
+def log_in(page, base: str, username: str) -> None:
+    """Log in through the site's form and land on the dashboard."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome back")
+
+
+def admin_log_in(page, base: str, username: str) -> None:
+    """Log in through the admin's form."""
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")

@@ -19,8 +19,8 @@ from exams.attempts import lock_item, save_answer, submit_attempt
 from exams.bank.loader import load_bank_files
 from exams.forms import parse_answer
 from exams.models import Attempt, PracticeSession, Question
-from tests.conftest import PASSWORD, SHIPPED_BANK, make_exam, right_answer, start, wrong_answer
-from tests.e2e.conftest import VIEWPORTS
+from tests.conftest import SHIPPED_BANK, make_exam, right_answer, start, wrong_answer
+from tests.e2e.conftest import VIEWPORTS, admin_log_in, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -87,14 +87,6 @@ class Audit:
 @pytest.fixture
 def audit(page, csp_violations) -> Audit:
     return Audit(page, csp_violations)
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome back")
 
 
 def as_response(snapshot: dict, data: dict) -> dict | None:
@@ -288,10 +280,7 @@ def test_admin_question_pages_have_no_serious_accessibility_violations(
     page, live_server, instructor, audit
 ):
     load_bank_files([SHIPPED_BANK])
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", instructor.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    admin_log_in(page, live_server.url, instructor.username)
     expect(page.get_by_role("link", name="Questions")).to_be_visible()
 
     page.goto(f"{live_server.url}/admin/exams/question/")

@@ -11,7 +11,8 @@ from accounts.models import Cohort, Membership
 from exams.attempts import submit_attempt
 from exams.bank.loader import load_bank_files
 from exams.models import Attempt, Question
-from tests.conftest import PASSWORD, SHIPPED_BANK, make_exam, start
+from tests.conftest import SHIPPED_BANK, make_exam, start
+from tests.e2e.conftest import admin_log_in, log_in
 from tests.e2e.test_mock_exam import answer_in_page
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -56,10 +57,7 @@ def test_a_learner_signs_up_with_a_join_code_and_takes_the_mock(
 
     # The lead now sees the newcomer in the cohort.
     page.get_by_role("button", name="Log out").click()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", team_lead.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, team_lead.username)
     page.goto(f"{live_server.url}/cohorts/{cohort.pk}/")
     expect(page.get_by_role("rowheader", name="newcomer").first).to_be_visible()
 
@@ -74,20 +72,14 @@ def test_an_instructor_edit_leaves_the_learners_earlier_review_unchanged(
     question = Question.objects.get(pk=item.question_id)
     old_stem = question.stem
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", instructor.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    admin_log_in(page, live_server.url, instructor.username)
     page.goto(f"{live_server.url}/admin/exams/question/{question.pk}/change/")
     page.fill("#id_stem", "A completely new scenario written by the instructor.")
     page.locator("input[name=_save]").first.click()
     expect(page.locator(".messagelist")).to_contain_text("is now version 2")
     page.context.clear_cookies()  # the instructor leaves
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", learner.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, learner.username)
     page.goto(f"{live_server.url}/attempts/{attempt.pk}/result/")
     first = page.locator(".review-item").first
     expect(first).to_contain_text(re.sub(r"\s+", " ", old_stem.split("\n")[0])[:60])

@@ -5,17 +5,11 @@ from playwright.sync_api import expect
 
 from exams.bank.loader import load_bank_files
 from exams.models import Question
-from tests.conftest import PASSWORD, SHIPPED_BANK
+from tests.conftest import SHIPPED_BANK
+from tests.e2e.conftest import admin_log_in
 
 # serialized_rollback restores rows made by data migrations (the Instructors group).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
 
 
 def test_an_instructor_edits_a_question_and_sees_its_history(
@@ -23,7 +17,7 @@ def test_an_instructor_edits_a_question_and_sees_its_history(
 ):
     load_bank_files([SHIPPED_BANK])
     question = Question.objects.filter(kind="single").order_by("external_id").first()
-    log_in(page, live_server.url, instructor.username)
+    admin_log_in(page, live_server.url, instructor.username)
     expect(page.get_by_role("link", name="Questions")).to_be_visible()
     expect(page.get_by_text("Users")).to_have_count(0)
 
@@ -49,7 +43,7 @@ def test_an_instructor_edits_a_question_and_sees_its_history(
 def test_an_invalid_save_is_refused_with_a_reason(page, live_server, instructor):
     load_bank_files([SHIPPED_BANK])
     question = Question.objects.filter(kind="single").order_by("external_id").first()
-    log_in(page, live_server.url, instructor.username)
+    admin_log_in(page, live_server.url, instructor.username)
     page.goto(f"{live_server.url}/admin/exams/question/{question.pk}/change/")
 
     boxes = page.locator("input[name^='choices-'][name$='-is_correct']:visible")

@@ -9,17 +9,10 @@ from playwright.sync_api import expect
 
 from exams.bank.loader import load_bank_files
 from exams.models import Attempt, AttemptItem
-from tests.conftest import PASSWORD, SHIPPED_BANK, make_exam, start
+from tests.conftest import SHIPPED_BANK, make_exam, start
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome back")
 
 
 def answer_in_page(page, snapshot: dict, right: bool) -> None:

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from exams.bank.loader import load_bank_files
 from exams.models import PracticeAnswer, PracticeSession
-from tests.conftest import PASSWORD, SHIPPED_BANK, right_answer
+from tests.conftest import SHIPPED_BANK, right_answer
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -26,10 +27,7 @@ def test_practice_gives_feedback_without_a_reload_and_moves_the_dashboard(
     page, live_server, learner, csp_violations, screenshot
 ):
     load_bank_files([SHIPPED_BANK])
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", learner.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, learner.username)
     expect(page.get_by_role("heading", name="Study next")).to_be_visible()
     before = page.locator("#study-next + ol").inner_text()
     screenshot("dashboard-before")

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from exams.attempts import submit_attempt
 from exams.bank.loader import load_bank_files
-from tests.conftest import PASSWORD, SHIPPED_BANK, make_exam, start
+from tests.conftest import SHIPPED_BANK, make_exam, start
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -27,10 +28,7 @@ def test_a_lead_reads_the_heatmap_drills_in_and_downloads_the_csvs(
             attempt=attempt, now=timezone.now() - timedelta(days=days) + timedelta(minutes=5)
         )
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", team_lead.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, team_lead.username)
     page.get_by_role("link", name="Cohorts").click()
     page.get_by_role("link", name="Cohort A").click()
 
