@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import secrets
 import zoneinfo
 
@@ -29,6 +31,12 @@ def new_join_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
+class CohortQuerySet(models.QuerySet):
+    def led_by(self, user) -> CohortQuerySet:
+        """The cohorts `user` is a team lead of."""
+        return self.filter(memberships__user=user, memberships__role=Membership.Role.LEAD)
+
+
 class Cohort(models.Model):
     """A group of learners followed by one or more team leads."""
 
@@ -37,6 +45,8 @@ class Cohort(models.Model):
     join_code_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(User, through="Membership", related_name="cohorts")
+
+    objects = CohortQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -3,6 +3,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -64,14 +65,21 @@ def leave(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """htmx requests with a stale CSRF token (the learner logged in again in
-    another tab) reload the page, which saves nothing silently and shows the
-    saved state; other requests get Django's explanation."""
+    """An htmx request whose page holds an old CSRF token (the learner logged in
+    again in another tab, which rotates the token) is told so, and handed the
+    current token: the page keeps what the learner did on screen, says that it
+    was not saved, and sends it again (static/js/site.js). A cross-site
+    request learns nothing from this: it cannot read the response. Other
+    requests get Django's explanation."""
     security_log.warning(
         "CSRF failure on %s for %s: %s", request.path, request.user, reason or "no reason"
     )
     if request.headers.get("HX-Request") == "true":
-        response = HttpResponse("This page is out of date: reloading.", status=403)
-        response["HX-Refresh"] = "true"
+        response = HttpResponse(
+            "Not saved: you signed in again in another window.",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["X-CSRF-Token"] = get_token(request)
         return response
     return django_csrf_failure(request, reason)

@@ -10,15 +10,15 @@ stored before grading or refused after it.
 
 from __future__ import annotations
 
+import enum
 import random
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
+from django.http import QueryDict
 
 from exams import grading
 from exams.models import (
@@ -30,19 +30,26 @@ from exams.models import (
     ObjectiveResult,
     Question,
 )
+from exams.snapshots import ItemSnapshot
 
 
 class AttemptError(Exception):
-    """A request the attempt's state refuses; `status` is the HTTP status to answer."""
+    """A request the attempt's state refuses; `status` is the HTTP status to answer.
 
-    def __init__(self, message: str, status: int = 409) -> None:
+    A refused save carries the `item` as stored, so the page can show the
+    answer the server holds.
+    """
+
+    def __init__(self, message: str, status: int = 409, item: AttemptItem | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.item = item
 
 
 STALE_MESSAGE = (
-    "This answer was changed in another window. Reload the page to see the newest answer."
+    "Not saved: this answer was changed in another window since. "
+    "The answer saved now is shown; change it again if you wish."
 )
 FINALIZED_MESSAGE = "This attempt has been submitted: its answers can no longer change."
 LATE_MESSAGE = "Time is up: answers that arrive after the deadline are not saved."
@@ -53,76 +60,10 @@ def grace() -> timedelta:
 
 
 def is_past_grace(attempt: Attempt, now: datetime) -> bool:
-    return attempt.deadline is not None and now > attempt.deadline + grace()
+    return attempt.is_past_deadline(now, grace())
 
 
 # --- starting -------------------------------------------------------------
-
-
-def _token(used: set[str]) -> str:
-    while True:
-        token = secrets.token_hex(4)
-        if token not in used:
-            used.add(token)
-            return token
-
-
-def _shuffled(values: list, rng: random.Random, avoid_identity: bool) -> list:
-    """A shuffled copy; with `avoid_identity`, never the original order (n > 1)."""
-    result = values[:]
-    rng.shuffle(result)
-    if avoid_identity and len(result) > 1:
-        while result == values:
-            rng.shuffle(result)
-    return result
-
-
-def snapshot_question(
-    question: Question, choices: list[Choice], *, rng: random.Random, shuffle: bool
-) -> dict[str, Any]:
-    """Freeze a question as this attempt shows it, with its key.
-
-    Options get random ids, so neither the ids nor the order shown say anything
-    about the key. Ordering items and matching partners are always shown out of
-    their correct order.
-    """
-    used: set[str] = set()
-    ids = [_token(used) for _ in choices]
-    options = [
-        {"id": oid, "text": c.text, "feedback": c.feedback}
-        for oid, c in zip(ids, choices, strict=True)
-    ]
-    snapshot: dict[str, Any] = {
-        "kind": question.kind,
-        "stem": question.stem,
-        "explanation": question.explanation,
-        "source": question.source,
-    }
-    kind = question.kind
-    if kind == grading.SINGLE:
-        snapshot["key"] = next(
-            o["id"] for o, c in zip(options, choices, strict=True) if c.is_correct
-        )
-    elif kind == grading.MULTIPLE:
-        snapshot["key"] = sorted(
-            o["id"] for o, c in zip(options, choices, strict=True) if c.is_correct
-        )
-        snapshot["select"] = len(snapshot["key"])
-    elif kind == grading.ORDERING:
-        snapshot["key"] = [o["id"] for o in options]  # choices arrive in correct order
-    elif kind == grading.MATCHING:
-        match_ids = [_token(used) for _ in choices]
-        snapshot["key"] = dict(zip(ids, match_ids, strict=True))
-    must_move = kind == grading.ORDERING
-    snapshot["options"] = _shuffled(options, rng, must_move) if shuffle or must_move else options
-    if kind == grading.MATCHING:
-        # Partners in the order of the prompts as shown, then moved off that order.
-        text = {mid: c.match for mid, c in zip(match_ids, choices, strict=True)}
-        aligned = [snapshot["key"][o["id"]] for o in snapshot["options"]]
-        snapshot["matches"] = [
-            {"id": mid, "text": text[mid]} for mid in _shuffled(aligned, rng, avoid_identity=True)
-        ]
-    return snapshot
 
 
 def _draw_questions(exam: Exam, rng: random.Random) -> list[Question]:
@@ -160,9 +101,7 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
     freezes each one as shown. The database allows one attempt in progress per
     learner and exam, so two tabs starting at once end up in the same attempt.
     """
-    current = Attempt.objects.filter(
-        user=user, exam=exam, status=Attempt.Status.IN_PROGRESS
-    ).first()
+    current = Attempt.objects.in_progress().filter(user=user, exam=exam).first()
     if current is not None:
         current = finalize_if_expired(current, now)
         if current.status == Attempt.Status.IN_PROGRESS:
@@ -180,7 +119,11 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
                 started_at=now,
                 deadline=deadline,
                 total=len(questions),
+                # The terms of this attempt: later edits of the exam do not change them.
                 pass_mark=exam.pass_mark,
+                time_allowed=exam.time_limit,
+                question_count=exam.question_count,
+                scored_count=len(questions),
             )
             AttemptItem.objects.bulk_create(
                 AttemptItem(
@@ -189,31 +132,68 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
                     question=question,
                     question_version=question.version,
                     objective_id=question.objective_id,
-                    snapshot=snapshot_question(
+                    snapshot=ItemSnapshot.freeze(
                         question,
                         list(question.choices.all()),
                         rng=rng,
                         shuffle=exam.shuffle_choices,
-                    ),
+                    ).data,
                 )
                 for position, question in enumerate(questions, start=1)
             )
     except IntegrityError:
         # Another request started it first: resume that one.
-        return Attempt.objects.get(user=user, exam=exam, status=Attempt.Status.IN_PROGRESS)
+        return Attempt.objects.in_progress().get(user=user, exam=exam)
     return attempt
 
 
 # --- answering ------------------------------------------------------------
 
 
+class Verdict(enum.Enum):
+    APPLY = "apply"  # newer than what is stored: write it
+    UNCHANGED = "unchanged"  # allowed, and the stored answer is already this one
+    RETRY = "retry"  # the very write that was applied last, sent again
+    STALE = "stale"  # older than what is stored: refuse, keep the newer answer
+
+
+@dataclass(frozen=True)
+class Write:
+    """A save as the page sends it: the answer's version the page last saw
+    (`seq`), the page's id (`writer`) and the page's own count of its writes
+    (`number`, rising by one with every save the page sends)."""
+
+    seq: int
+    writer: str
+    number: int
+
+
+def judge_write(*, item: AttemptItem, write: Write, same_answer: bool) -> Verdict:
+    """Is `write` newer than what `item` holds? (docs/exams.md, "Saving answers")
+
+    The page that wrote last is judged by its own write numbers: a higher one
+    is newer even when its `seq` is behind (the reply to its previous save was
+    lost), the same one is a retry, a lower one a replayed or delayed older
+    request. Any other page must have seen the newest version (`seq`).
+    """
+    if write.writer and write.writer == item.writer:
+        if write.number == item.write_no:
+            return Verdict.RETRY if same_answer else Verdict.STALE
+        if write.number < item.write_no:
+            return Verdict.STALE
+    elif write.seq != item.seq and not same_answer:
+        return Verdict.STALE
+    return Verdict.UNCHANGED if same_answer else Verdict.APPLY
+
+
 @dataclass(frozen=True)
 class Saved:
     item: AttemptItem
     answered_count: int
+    changed: bool
 
 
-def lock_item(*, attempt_id: int, user, position: int) -> AttemptItem:
+def _lock_item(*, user, attempt_id: int, position: int) -> AttemptItem:
     """The item with its attempt, the attempt row locked until the transaction ends.
 
     Raises AttemptItem.DoesNotExist for another learner's attempt.
@@ -227,54 +207,52 @@ def lock_item(*, attempt_id: int, user, position: int) -> AttemptItem:
 
 def ensure_open(attempt: Attempt, now: datetime) -> None:
     """Raise AttemptError unless the attempt still takes answers at `now`."""
-    if attempt.status == Attempt.Status.EXPIRED or is_past_grace(attempt, now):
-        raise AttemptError(LATE_MESSAGE)
-    if attempt.status != Attempt.Status.IN_PROGRESS:
+    if attempt.accepts_answers(now, grace()):
+        return
+    if attempt.status == Attempt.Status.SUBMITTED:
         raise AttemptError(FINALIZED_MESSAGE)
+    raise AttemptError(LATE_MESSAGE)
 
 
 def save_answer(
-    *,
-    item: AttemptItem,
-    response: dict[str, Any] | None,
-    seq: int,
-    now: datetime,
-    writer: str = "",
+    *, user, attempt_id: int, position: int, data: QueryDict, write: Write, now: datetime
 ) -> Saved:
-    """Store a response for an item fetched with `lock_item` (inside a transaction).
+    """Store the answer posted in `data` for one item of the learner's attempt.
 
-    `seq` is the item's sequence number the learner's page last saw and
-    `writer` names that page. A write is applied when the page saw the newest
-    version, or when the newest version was written by this same page (its
-    previous save went through but the reply was lost). A write from any other
-    page that is out of date is refused, never applied.
+    Lock the attempt → check it takes answers → parse the answer against the
+    item's snapshot → judge the write against what is stored → write. Raises
+    AttemptItem.DoesNotExist (not the learner's), AttemptError (closed, or a
+    stale write: `error.item` then holds the stored answer) and AnswerInvalid.
     """
-    ensure_open(item.attempt, now)
-    complete = grading.is_complete(item.snapshot, response)
-    current = Q(seq=seq) | Q(writer=writer) if writer else Q(seq=seq)
-    new_seq = item.seq + 1
-    updated = AttemptItem.objects.filter(current, pk=item.pk).update(
-        response=response or None,
-        answered_at=now if complete else None,
-        seq=new_seq,
-        writer=writer,
-    )
-    if not updated:
-        raise AttemptError(STALE_MESSAGE)
-    item.response = response or None
-    item.answered_at = now if complete else None
-    item.seq, item.writer = new_seq, writer
-    answered = AttemptItem.objects.filter(
-        attempt_id=item.attempt_id, answered_at__isnull=False
-    ).count()
-    return Saved(item=item, answered_count=answered)
+    with transaction.atomic():
+        item = _lock_item(user=user, attempt_id=attempt_id, position=position)
+        ensure_open(item.attempt, now)
+        snapshot = ItemSnapshot.from_json(item.snapshot)
+        response = snapshot.parse_response(data)
+        verdict = judge_write(item=item, write=write, same_answer=response == item.response)
+        if verdict is Verdict.STALE:
+            raise AttemptError(STALE_MESSAGE, item=item)
+        changed = verdict is Verdict.APPLY
+        if changed:
+            item.response = response
+            item.answered_at = now if snapshot.is_complete(response) else None
+            item.seq += 1
+            item.writer, item.write_no = write.writer, write.number
+            item.save(update_fields=["response", "answered_at", "seq", "writer", "write_no"])
+        answered = AttemptItem.objects.filter(
+            attempt_id=item.attempt_id, answered_at__isnull=False
+        ).count()
+    return Saved(item=item, answered_count=answered, changed=changed)
 
 
-def set_flag(*, item: AttemptItem, flagged: bool, now: datetime) -> AttemptItem:
-    """Mark an item for review (item fetched with `lock_item`)."""
-    ensure_open(item.attempt, now)
-    AttemptItem.objects.filter(pk=item.pk).update(flagged=flagged)
-    item.flagged = flagged
+def set_flag(*, user, attempt_id: int, position: int, flagged: bool, now: datetime) -> AttemptItem:
+    """Mark an item of the learner's attempt for review (or clear the mark)."""
+    with transaction.atomic():
+        item = _lock_item(user=user, attempt_id=attempt_id, position=position)
+        ensure_open(item.attempt, now)
+        if item.flagged != flagged:
+            item.flagged = flagged
+            item.save(update_fields=["flagged"])
     return item
 
 
@@ -317,9 +295,7 @@ def _finalize(attempt_id: int, now: datetime, status: str) -> Attempt:
             )
         )
         for item in items:
-            item.is_correct = grading.grade(
-                item.snapshot["kind"], item.snapshot["key"], item.response
-            )
+            item.is_correct = ItemSnapshot.from_json(item.snapshot).grade(item.response)
         AttemptItem.objects.bulk_update(items, ["is_correct"], batch_size=500)
         tallies = grading.roll_up((item.objective_id, item.is_correct) for item in items)
         ObjectiveResult.objects.bulk_create(

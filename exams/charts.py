@@ -30,12 +30,13 @@ def _line(points: list[dict], pass_mark: int) -> dict:
     }
 
 
-def score_trend(attempts: Sequence, pass_mark: int = 700) -> dict | None:
-    """A learner's approximate scaled scores, oldest first."""
+def score_trend(attempts: Sequence) -> dict | None:
+    """A learner's approximate scaled scores, oldest first; the pass line is
+    the one the latest attempt was graded against (each attempt keeps its own)."""
     points = [
         {"score": a.scaled_score, "attempt": a} for a in attempts if a.scaled_score is not None
     ]
-    return _line(points, pass_mark) if points else None
+    return _line(points, points[-1]["attempt"].pass_mark) if points else None
 
 
 def weekly_trend(weeks: Sequence[dict], pass_mark: int = 700) -> dict | None:

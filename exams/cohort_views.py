@@ -33,12 +33,7 @@ REPORT_SECONDS = 60
 
 
 def _cohort_for_lead(request: HttpRequest, cohort_id: int) -> Cohort:
-    return get_object_or_404(
-        Cohort,
-        pk=cohort_id,
-        memberships__user=request.user,
-        memberships__role=Membership.Role.LEAD,
-    )
+    return get_object_or_404(Cohort.objects.led_by(request.user), pk=cohort_id)
 
 
 def _member(cohort: Cohort, user_id: int) -> User:
@@ -77,9 +72,7 @@ def _report(request: HttpRequest, cohort: Cohort):
 @require_safe
 def cohort_list(request: HttpRequest) -> HttpResponse:
     cohorts = (
-        Cohort.objects.filter(
-            memberships__user=request.user, memberships__role=Membership.Role.LEAD
-        )
+        Cohort.objects.led_by(request.user)
         .annotate(
             learners=Count(
                 "memberships", filter=Q(memberships__role=Membership.Role.LEARNER), distinct=True
@@ -141,7 +134,8 @@ def cohort_member(request: HttpRequest, cohort_id: int, user_id: int) -> HttpRes
     now = timezone.now()
     mastery = reports.objective_mastery(member, now)
     attempts = list(
-        Attempt.objects.filter(user=member, status__in=reports.FINAL_STATUSES)
+        Attempt.objects.finalized()
+        .filter(user=member)
         .select_related("exam")
         .order_by("-submitted_at")
     )
@@ -164,10 +158,7 @@ def cohort_member_attempt(
     cohort = _cohort_for_lead(request, cohort_id)
     member = _member(cohort, user_id)
     attempt = get_object_or_404(
-        Attempt.objects.select_related("exam"),
-        pk=attempt_id,
-        user=member,
-        status__in=reports.FINAL_STATUSES,
+        Attempt.objects.finalized().select_related("exam"), pk=attempt_id, user=member
     )
     context = {**result_context(attempt), "viewer": {"cohort": cohort, "member": member}}
     return render(request, "exams/attempt_result.html", context)

@@ -1,107 +1,40 @@
-"""Input validation for answers: form data → a response dict, checked against
-the item's snapshot. Anything that does not fit is refused with a message."""
+"""Input validation: the save protocol's fields and the cohort page's filters.
+(An answer itself is parsed by its snapshot: exams.snapshots.)"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from django import forms
 from django.http import QueryDict
 
-from exams.grading import MATCHING, MULTIPLE, ORDERING, SINGLE
+from exams.attempts import Write
+from exams.snapshots import AnswerInvalid
+
+MAX_NUMBER = 2**31 - 1  # the columns' range on every database
 
 
-class AnswerInvalid(ValueError):
-    """The posted answer cannot be stored; the message says why (HTTP 400)."""
-
-
-def parse_seq(data: QueryDict) -> int:
+def _number(data: QueryDict, name: str) -> int:
     try:
-        seq = int(data.get("seq", ""))
+        value = int(data.get(name, ""))
     except ValueError:
         raise AnswerInvalid("The page is out of date: reload it and answer again.") from None
-    if seq < 0:
+    if not 0 <= value <= MAX_NUMBER:
         raise AnswerInvalid("The page is out of date: reload it and answer again.")
-    return seq
+    return value
 
 
-def parse_answer(snapshot: dict[str, Any], data: QueryDict) -> dict[str, Any] | None:
-    """The response in `data` for this item, or None when it is cleared."""
-    kind = snapshot["kind"]
-    option_ids = [o["id"] for o in snapshot["options"]]
-    if kind in (SINGLE, MULTIPLE):
-        return _parse_choices(kind, snapshot, option_ids, data)
-    if kind == ORDERING:
-        return _parse_ranks(option_ids, data)
-    if kind == MATCHING:
-        return _parse_matches(option_ids, [m["id"] for m in snapshot["matches"]], data)
-    raise AnswerInvalid("This question cannot be answered.")
+def parse_write(data: QueryDict) -> Write:
+    """The save protocol's fields of an answer post (docs/exams.md).
 
-
-def _unexpected_fields(data: QueryDict, prefix: str, allowed: list[str]) -> None:
-    expected = {f"{prefix}{oid}" for oid in allowed}
-    for name in data:
-        if name.startswith(prefix) and name not in expected:
-            raise AnswerInvalid(
-                "That answer refers to an option that is not part of this question."
-            )
-
-
-def _parse_choices(kind: str, snapshot: dict, option_ids: list[str], data: QueryDict):
-    chosen = data.getlist("choice")
-    if any(c not in option_ids for c in chosen):
-        raise AnswerInvalid("That choice is not part of this question.")
-    if kind == SINGLE:
-        if len(chosen) > 1:
-            raise AnswerInvalid("This question has one answer: choose only one.")
-        return {"choice": chosen[0]} if chosen else None
-    unique = sorted(set(chosen))
-    if len(unique) != len(chosen):
-        raise AnswerInvalid("Each choice can be picked once.")
-    wanted = snapshot.get("select", len(option_ids))
-    if len(unique) > wanted:
-        raise AnswerInvalid(f"This question asks for {wanted} answers: untick one first.")
-    return {"choices": unique} if unique else None
-
-
-def _parse_ranks(option_ids: list[str], data: QueryDict):
-    _unexpected_fields(data, "rank-", option_ids)
-    count = len(option_ids)
-    ranks: dict[str, int] = {}
-    for oid in option_ids:
-        values = data.getlist(f"rank-{oid}")
-        if len(values) > 1:
-            raise AnswerInvalid("Give each item one rank.")
-        raw = values[0].strip() if values else ""
-        if not raw:
-            continue
-        try:
-            rank = int(raw)
-        except ValueError:
-            raise AnswerInvalid(f"Ranks are numbers from 1 to {count}.") from None
-        if not 1 <= rank <= count:
-            raise AnswerInvalid(f"Ranks are numbers from 1 to {count}.")
-        ranks[oid] = rank
-    if len(set(ranks.values())) != len(ranks):
-        raise AnswerInvalid("Each rank can be used once: give every item its own place.")
-    return {"ranks": ranks} if ranks else None
-
-
-def _parse_matches(prompt_ids: list[str], match_ids: list[str], data: QueryDict):
-    _unexpected_fields(data, "match-", prompt_ids)
-    matches: dict[str, str] = {}
-    for pid in prompt_ids:
-        values = data.getlist(f"match-{pid}")
-        if len(values) > 1:
-            raise AnswerInvalid("Choose one match for each item.")
-        value = values[0] if values else ""
-        if not value:
-            continue
-        if value not in match_ids:
-            raise AnswerInvalid("That match is not part of this question.")
-        matches[pid] = value
-    return {"matches": matches} if matches else None
+    A page without JavaScript sends no write number: each of its pages writes
+    once, as write 0.
+    """
+    return Write(
+        seq=_number(data, "seq"),
+        writer=data.get("writer", "")[:16],
+        number=_number(data, "write") if data.get("write") else 0,
+    )
 
 
 SORTS = {

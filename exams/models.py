@@ -233,11 +233,29 @@ class ExamObjective(models.Model):
         return f"{self.exam}: {self.objective.code} x{self.weight}"
 
 
+class AttemptQuerySet(models.QuerySet):
+    def in_progress(self) -> AttemptQuerySet:
+        return self.filter(status=Attempt.Status.IN_PROGRESS)
+
+    def finalized(self) -> AttemptQuerySet:
+        """Submitted or expired: graded, with a score and objective results."""
+        return self.filter(status__in=Attempt.FINAL)
+
+
 class Attempt(models.Model):
+    """One sitting of an exam, with the terms it was taken under.
+
+    `pass_mark`, `time_allowed`, `question_count` and `scored_count` are copied
+    from the blueprint when the attempt starts: editing the exam afterwards
+    changes no attempt already taken, and every page reads them from here.
+    """
+
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
         SUBMITTED = "submitted", "Submitted"
         EXPIRED = "expired", "Expired"
+
+    FINAL = (Status.SUBMITTED, Status.EXPIRED)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
@@ -250,8 +268,19 @@ class Attempt(models.Model):
     raw_score = models.PositiveSmallIntegerField(null=True, blank=True)
     total = models.PositiveSmallIntegerField(default=0)
     pass_mark = models.PositiveSmallIntegerField(default=700)
+    time_allowed = models.DurationField(
+        null=True, blank=True, help_text="The time limit with any extension; empty when untimed."
+    )
+    question_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Questions the blueprint asked for when the attempt started."
+    )
+    scored_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Items that count towards the score."
+    )
     scaled_score = models.PositiveSmallIntegerField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
+
+    objects = AttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -270,6 +299,25 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.exam} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+    @property
+    def time_limit_minutes(self) -> int | None:
+        """The time allowed, in whole minutes, for display."""
+        if self.time_allowed is None:
+            return None
+        return math.ceil(self.time_allowed.total_seconds() / 60)
+
+    def is_past_deadline(self, now: datetime, grace: timedelta) -> bool:
+        """Is `now` later than the deadline plus `grace` (for answers still on
+        their way when time ran out)?"""
+        return self.deadline is not None and now > self.deadline + grace
+
+    def accepts_answers(self, now: datetime, grace: timedelta) -> bool:
+        return self.status == self.Status.IN_PROGRESS and not self.is_past_deadline(now, grace)
 
     def seconds_left(self, now: datetime) -> int | None:
         """Whole seconds to the deadline, rounded up: a page never shows time
@@ -292,8 +340,12 @@ class AttemptItem(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     is_correct = models.BooleanField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
+    # The save protocol (docs/exams.md): `seq` counts the answer's versions;
+    # `writer` names the page that wrote the last one and `write_no` is that
+    # page's own number for the write, so a retry or a replay can be told apart.
     seq = models.PositiveIntegerField(default=0)
     writer = models.CharField(max_length=16, blank=True)
+    write_no = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["attempt", "position"]

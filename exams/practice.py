@@ -19,10 +19,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.http import QueryDict
 from fsrs import Card, Rating, Scheduler
 
-from exams import grading
-from exams.attempts import snapshot_question
 from exams.models import (
     Choice,
     Objective,
@@ -33,6 +32,7 @@ from exams.models import (
     TaskStatement,
 )
 from exams.reports import objective_mastery, weakest_objectives
+from exams.snapshots import ItemSnapshot
 
 SCHEDULER = Scheduler()
 TIER_NOTES = {
@@ -147,12 +147,14 @@ def serve_next(
     choices = list(Choice.objects.filter(question=question).order_by("position", "id"))
     session.current_question = question
     session.current_version = question.version
-    session.current_snapshot = snapshot_question(question, choices, rng=rng, shuffle=True)
-    session.current_snapshot["objective_id"] = question.objective_id
-    session.current_snapshot["objective"] = {
-        "code": question.objective.code,
-        "title": question.objective.title,
-    }
+    session.current_snapshot = ItemSnapshot.freeze(
+        question,
+        choices,
+        rng=rng,
+        shuffle=True,
+        objective_id=question.objective_id,
+        objective={"code": question.objective.code, "title": question.objective.title},
+    ).data
     session.current_card = card
     session.current_token = secrets.token_hex(8)
     session.current_checked = False
@@ -179,26 +181,48 @@ def ensure_current(session: PracticeSession, token: str) -> None:
             "That question is no longer the one being practised here "
             "(another window moved on). Reload the page."
         )
-    if session.current_checked:
-        raise PracticeError("You have already checked this question. Press Next for another.")
 
 
 def check_answer(
-    *, session: PracticeSession, token: str, response: dict[str, Any] | None, now: datetime
+    *, user, session_id: int, token: str, data: QueryDict, now: datetime
+) -> tuple[PracticeSession, PracticeAnswer]:
+    """Grade the learner's answer to the question being practised.
+
+    Lock the session → check the question is still the current one → parse the
+    answer against its snapshot → grade → write the answer and the FSRS card.
+    A check sent again after it was applied (a retry after a lost reply, a
+    double click) returns the stored answer and changes nothing. Raises
+    PracticeSession.DoesNotExist (not the learner's), PracticeError and
+    AnswerInvalid.
+    """
+    with transaction.atomic():
+        session = PracticeSession.objects.select_for_update().get(pk=session_id, user=user)
+        ensure_current(session, token)
+        snapshot = ItemSnapshot.from_json(session.current_snapshot)
+        response = snapshot.parse_response(data)
+        if session.current_checked:
+            answer = session.answers.order_by("-answered_at", "-id").first()
+            if answer is not None and answer.response == response:
+                return session, answer
+            raise PracticeError("You have already checked this question. Press Next for another.")
+        if response is None:
+            raise PracticeError("Choose an answer before you check it.", status=400)
+        answer = _record_answer(session, snapshot, response, now)
+    return session, answer
+
+
+def _record_answer(
+    session: PracticeSession, snapshot: ItemSnapshot, response: dict[str, Any], now: datetime
 ) -> PracticeAnswer:
-    """Grade the current question (session fetched with select_for_update, in a transaction)."""
-    ensure_current(session, token)
-    if response is None:
-        raise PracticeError("Choose an answer before you check it.", status=400)
-    snapshot = session.current_snapshot
-    correct = grading.grade(snapshot["kind"], snapshot["key"], response)
+    correct = snapshot.grade(response)
+    objective_id = snapshot.data["objective_id"]
     answer = PracticeAnswer.objects.create(
         user_id=session.user_id,
         session=session,
         question_id=session.current_question_id,
         question_version=session.current_version,
-        objective_id=snapshot["objective_id"],
-        snapshot=snapshot,
+        objective_id=objective_id,
+        snapshot=snapshot.data,
         response=response,
         is_correct=correct,
         answered_at=now,
@@ -211,7 +235,7 @@ def check_answer(
             ReviewCard(
                 user_id=session.user_id,
                 question_id=session.current_question_id,
-                objective_id=snapshot["objective_id"],
+                objective_id=objective_id,
                 card=card.to_dict(),
                 due=card.due,
                 last_correct=correct,

@@ -3,9 +3,8 @@ without JavaScript they post and redirect to the session page."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,17 +13,15 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts.decorators import learner_required
 from exams import practice
-from exams.forms import AnswerInvalid, parse_answer
-from exams.items import reviewed_item, shown_item
 from exams.models import PracticeAnswer, PracticeSession, Question, TaskStatement
 from exams.reports import objective_mastery, weakest_objectives
+from exams.snapshots import AnswerInvalid, ItemSnapshot
 
 CARD = "exams/practice_session.html#practice-card"
 
 
-def _session_for_user(request: HttpRequest, session_id: int, *, lock: bool = False):
-    sessions = PracticeSession.objects.select_for_update() if lock else PracticeSession.objects
-    return get_object_or_404(sessions, pk=session_id, user=request.user)
+def _session_for_user(request: HttpRequest, session_id: int) -> PracticeSession:
+    return get_object_or_404(PracticeSession, pk=session_id, user=request.user)
 
 
 @learner_required
@@ -83,10 +80,12 @@ def _card_context(session: PracticeSession, answer: PracticeAnswer | None = None
     if session.current_checked:
         if answer is None:
             answer = session.answers.order_by("-answered_at").first()
-        context["review"] = reviewed_item(snapshot, answer.response, answer.is_correct)
+        context["review"] = ItemSnapshot.from_json(snapshot).reviewed(
+            answer.response, answer.is_correct
+        )
         context["objective"] = snapshot.get("objective")
     else:
-        context["shown"] = shown_item(snapshot, None)
+        context["shown"] = ItemSnapshot.from_json(snapshot).shown(None)
     return context
 
 
@@ -122,19 +121,22 @@ def _refused(request, session, message: str, status: int) -> HttpResponse:
 @learner_required
 @require_POST
 def practice_check(request: HttpRequest, session_id: int) -> HttpResponse:
-    now = timezone.now()
-    with transaction.atomic():
-        session = _session_for_user(request, session_id, lock=True)
-        try:
-            practice.ensure_current(session, request.POST.get("token", ""))
-            response = parse_answer(session.current_snapshot, request.POST)
-            answer = practice.check_answer(
-                session=session, token=request.POST.get("token", ""), response=response, now=now
-            )
-        except AnswerInvalid as error:
-            return _refused(request, session, str(error), 400)
-        except practice.PracticeError as error:
-            return _refused(request, session, error.message, error.status)
+    try:
+        session, answer = practice.check_answer(
+            user=request.user,
+            session_id=session_id,
+            token=request.POST.get("token", ""),
+            data=request.POST,
+            now=timezone.now(),
+        )
+    except PracticeSession.DoesNotExist:
+        raise Http404("No such practice session.") from None
+    except AnswerInvalid as error:
+        return _refused(request, _session_for_user(request, session_id), str(error), 400)
+    except practice.PracticeError as error:
+        return _refused(
+            request, _session_for_user(request, session_id), error.message, error.status
+        )
     if not request.htmx:
         return redirect("exams:practice_session", session_id=session.pk)
     return render(request, CARD, _card_context(session, answer))

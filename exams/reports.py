@@ -171,9 +171,8 @@ class Readiness:
 def readiness(user) -> Readiness | None:
     """The latest approximate scaled score and its change since the attempt before."""
     scores = list(
-        Attempt.objects.filter(
-            user=user, status__in=[Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED]
-        )
+        Attempt.objects.finalized()
+        .filter(user=user)
         .order_by("-submitted_at")
         .values_list("scaled_score", "passed")[:5]
     )
@@ -212,8 +211,6 @@ def dashboard(user, now: datetime, mastery: dict[int, Mastery] | None = None) ->
 
 
 # --- cohorts ------------------------------------------------------------------
-
-FINAL_STATUSES = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
 
 
 @dataclass

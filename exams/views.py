@@ -8,7 +8,7 @@ import re
 import secrets
 
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,11 +21,9 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from accounts.decorators import learner_required
 from exams import attempts, reports
 from exams.charts import score_trend
-from exams.forms import AnswerInvalid, parse_answer, parse_seq
-from exams.items import reviewed_item, shown_item
+from exams.forms import parse_write
 from exams.models import Attempt, AttemptItem, Exam, ObjectiveResult
-
-FINAL = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
+from exams.snapshots import AnswerInvalid, ItemSnapshot
 
 
 def _get_attempt_for_user(request: HttpRequest, attempt_id: int) -> Attempt:
@@ -54,12 +52,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         now = timezone.now()
         mine = Attempt.objects.filter(user=request.user).select_related("exam")
-        in_progress = [
-            attempts.finalize_if_expired(a, now)
-            for a in mine.filter(status=Attempt.Status.IN_PROGRESS)
-        ]
+        in_progress = [attempts.finalize_if_expired(a, now) for a in mine.in_progress()]
         best = dict(
-            mine.filter(status__in=FINAL)
+            mine.finalized()
             .values("exam_id")
             .annotate(best=Max("scaled_score"))
             .values_list("exam_id", "best")
@@ -73,7 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
             for a in in_progress
             if a.status == Attempt.Status.IN_PROGRESS
         ]
-        context["recent"] = list(mine.filter(status__in=FINAL).order_by("-submitted_at")[:5])
+        context["recent"] = list(mine.finalized().order_by("-submitted_at")[:5])
         context["progress"] = reports.dashboard(request.user, now)
     return render(request, "exams/home.html", context)
 
@@ -81,7 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @learner_required
 @require_safe
 def history(request: HttpRequest) -> HttpResponse:
-    finished = Attempt.objects.filter(user=request.user, status__in=FINAL).select_related("exam")
+    finished = Attempt.objects.finalized().filter(user=request.user).select_related("exam")
     page = Paginator(finished.order_by("-submitted_at"), 20).get_page(request.GET.get("page"))
     trend = score_trend(list(finished.order_by("-submitted_at")[:20])[::-1])
     return render(request, "exams/history.html", {"page": page, "trend": trend})
@@ -113,7 +108,7 @@ def _position(request: HttpRequest, attempt: Attempt, items: list[AttemptItem]) 
 @require_safe
 def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
-    if attempt.status in FINAL:
+    if attempt.is_final:
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
     if _time_is_up(attempt):
         return _time_up_page(request, attempt)
@@ -154,7 +149,7 @@ def _take_context(attempt: Attempt, items: list[AttemptItem], item: AttemptItem)
         "current": item.position,
         "seq": item.seq,
         "writer": secrets.token_hex(8),
-        "shown": shown_item(item.snapshot, item.response),
+        "shown": ItemSnapshot.from_json(item.snapshot).shown(item.response),
         "count": len(items),
         "answered": answered,
         "percent": round(100 * answered / len(items)) if items else 0,
@@ -176,19 +171,23 @@ def _go(request: HttpRequest, attempt: Attempt, position: int) -> HttpResponse:
     return redirect(f"{url}?q={max(target, 1)}")
 
 
-def _status(request, attempt, item, *, message, level, answered=None, status=200, seq=None):
-    """The item's status (and, after a save, its navigator cell and the progress bar)."""
+def _status(request, attempt, item, *, message, level, answered=None, status=200, fields=False):
+    """The item's status with its sequence number; after a save its navigator
+    cell and the progress bar, and with `fields` the answer as stored."""
     context = {
         "attempt": attempt,
         "item": item,
         "cell": item,
         "current": item.position,
-        "seq": item.seq if seq is None else seq,
+        "seq": item.seq,
         "status_message": message,
         "status_level": level,
         "oob": True,
     }
     html = render_to_string("exams/attempt_take.html#item-status", context, request)
+    if fields:
+        context["shown"] = ItemSnapshot.from_json(item.snapshot).shown(item.response)
+        html += render_to_string("exams/_item_fields.html", context, request)
     if answered is not None:
         count = attempt.total
         context.update(
@@ -199,58 +198,67 @@ def _status(request, attempt, item, *, message, level, answered=None, status=200
     return _with_clock(HttpResponse(html, status=status), attempt)
 
 
-def _refused(request, attempt, item, message: str, status: int) -> HttpResponse:
+def _refused(request, attempt, position: int, message: str, status: int) -> HttpResponse:
     if request.htmx:
-        # Keep the sequence number the page sent: after a stale write the old
-        # tab must not be handed the newer number and overwrite the newer answer.
-        seq = request.POST.get("seq", "")
-        return _status(
-            request, attempt, item, message=message, level="error", status=status, seq=seq
-        )
+        # Nothing was stored: the page keeps the sequence number it sent.
+        context = {
+            "seq": request.POST.get("seq", ""),
+            "status_message": message,
+            "status_level": "error",
+        }
+        html = render_to_string("exams/attempt_take.html#item-status", context, request)
+        return _with_clock(HttpResponse(html, status=status), attempt)
     return _with_clock(
         render(
             request,
             "exams/error.html",
-            {"message": message, "attempt": attempt, "position": item.position},
+            {"message": message, "attempt": attempt, "position": position},
             status=status,
         ),
         attempt,
     )
 
 
+def _own_attempt_or_404(request: HttpRequest, attempt_id: int) -> Attempt:
+    return get_object_or_404(Attempt, pk=attempt_id, user=request.user)
+
+
 @learner_required
 @require_POST
 def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
-    now = timezone.now()
-    with transaction.atomic():
-        try:
-            item = attempts.lock_item(attempt_id=attempt_id, user=request.user, position=position)
-        except AttemptItem.DoesNotExist:
-            raise Http404("No such question in your attempts.") from None
-        attempt = item.attempt
-        try:
-            seq = parse_seq(request.POST)
-            response = parse_answer(item.snapshot, request.POST)
-        except AnswerInvalid as error:
-            return _refused(request, attempt, item, str(error), 400)
-        try:
-            attempts.ensure_open(attempt, now)
-            if response == item.response:
-                saved = None  # nothing changed: a navigation post right after an autosave
-            else:
-                saved = attempts.save_answer(
-                    item=item,
-                    response=response,
-                    seq=seq,
-                    now=now,
-                    writer=request.POST.get("writer", "")[:16],
-                )
-        except attempts.AttemptError as error:
-            return _refused(request, attempt, item, error.message, error.status)
+    try:
+        saved = attempts.save_answer(
+            user=request.user,
+            attempt_id=attempt_id,
+            position=position,
+            data=request.POST,
+            write=parse_write(request.POST),
+            now=timezone.now(),
+        )
+    except AttemptItem.DoesNotExist:
+        raise Http404("No such question in your attempts.") from None
+    except AnswerInvalid as error:
+        return _refused(
+            request, _own_attempt_or_404(request, attempt_id), position, str(error), 400
+        )
+    except attempts.AttemptError as error:
+        if error.item is not None and request.htmx:
+            # A stale write: show the answer the server holds, with its number.
+            item = error.item
+            return _status(
+                request,
+                item.attempt,
+                item,
+                message=error.message,
+                level="error",
+                status=error.status,
+                fields=True,
+            )
+        attempt = _own_attempt_or_404(request, attempt_id)
+        return _refused(request, attempt, position, error.message, error.status)
+    attempt = saved.item.attempt
     if not request.htmx:
         return _go(request, attempt, position)
-    if saved is None:
-        return _status(request, attempt, item, message="Saved", level="ok")
     return _status(
         request, attempt, saved.item, message="Saved", level="ok", answered=saved.answered_count
     )
@@ -259,21 +267,20 @@ def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> Http
 @learner_required
 @require_POST
 def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
-    now = timezone.now()
-    with transaction.atomic():
-        try:
-            item = attempts.lock_item(attempt_id=attempt_id, user=request.user, position=position)
-        except AttemptItem.DoesNotExist:
-            raise Http404("No such question in your attempts.") from None
-        try:
-            attempts.set_flag(item=item, flagged=request.POST.get("flagged") == "1", now=now)
-        except attempts.AttemptError as error:
-            response = _refused(request, item.attempt, item, error.message, error.status)
-            return (
-                reswap(retarget(response, "#item-status"), "outerHTML")
-                if request.htmx
-                else response
-            )
+    try:
+        item = attempts.set_flag(
+            user=request.user,
+            attempt_id=attempt_id,
+            position=position,
+            flagged=request.POST.get("flagged") == "1",
+            now=timezone.now(),
+        )
+    except AttemptItem.DoesNotExist:
+        raise Http404("No such question in your attempts.") from None
+    except attempts.AttemptError as error:
+        attempt = _own_attempt_or_404(request, attempt_id)
+        response = _refused(request, attempt, position, error.message, error.status)
+        return reswap(retarget(response, "#item-status"), "outerHTML") if request.htmx else response
     if not request.htmx:
         url = reverse("exams:attempt_take", args=[attempt_id])
         return redirect(f"{url}?q={position}")
@@ -293,7 +300,7 @@ def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpRe
 @require_safe
 def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
-    if attempt.status in FINAL:
+    if attempt.is_final:
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
     if _time_is_up(attempt):
         return _time_up_page(request, attempt)
@@ -329,7 +336,7 @@ def attempt_time_up(request: HttpRequest, attempt_id: int) -> HttpResponse:
     grace leads to the page that waits for answers still on their way."""
     attempt = _get_attempt_for_user(request, attempt_id)
     attempt = attempts.expire_attempt(attempt=attempt, now=timezone.now())
-    if attempt.status in FINAL:
+    if attempt.is_final:
         return _to_result(request, attempt)
     url = reverse("exams:attempt_take", args=[attempt.pk])
     return _with_clock(HttpResponseClientRedirect(url) if request.htmx else redirect(url), attempt)
@@ -358,7 +365,9 @@ def result_context(attempt: Attempt) -> dict:
         {
             "position": item.position,
             "objective": item.objective,
-            "review": reviewed_item(item.snapshot, item.response, item.is_correct),
+            "review": ItemSnapshot.from_json(item.snapshot).reviewed(
+                item.response, item.is_correct
+            ),
         }
         for item in items.order_by("position")
     ]

@@ -209,3 +209,34 @@ def wrong_answer(snapshot: dict) -> dict:
     prompts = list(key)
     matches = [key[p] for p in prompts]
     return {f"match-{p}": matches[(i + 1) % len(matches)] for i, p in enumerate(prompts)}
+
+
+def as_query(data: dict):
+    """Form data as a QueryDict, as a page would post it (lists are repeated fields)."""
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    for key, value in data.items():
+        query.setlist(key, value if isinstance(value, list) else [value])
+    return query
+
+
+def save(attempt, position: int, data: dict, *, now, seq=None, writer: str = "", number: int = 0):
+    """Save form `data` as the answer to one item, through exams.attempts.save_answer.
+
+    Without `seq`, the write is based on the item's current version (a page
+    that saw the newest answer).
+    """
+    from exams.attempts import Write, save_answer
+    from exams.models import AttemptItem
+
+    if seq is None:
+        seq = AttemptItem.objects.get(attempt=attempt, position=position).seq
+    return save_answer(
+        user=attempt.user,
+        attempt_id=attempt.pk,
+        position=position,
+        data=as_query(data),
+        write=Write(seq=seq, writer=writer, number=number),
+        now=now,
+    )

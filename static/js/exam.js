@@ -81,6 +81,24 @@
 
   function hasStatus(xhr) { return !!xhr && (xhr.responseText || "").indexOf('id="item-status"') !== -1; }
 
+  // Every save carries the page's own count of its writes (docs/exams.md):
+  // the server tells a retry or a replayed older request from a newer answer.
+  const writeNumber = document.getElementById("write-number");
+  function nextWrite() {
+    if (!writeNumber) return null;
+    writeNumber.value = String(Number(writeNumber.value || 0) + 1);
+    return writeNumber.value;
+  }
+
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    if (!isAnswerForm(event)) return;
+    const number = nextWrite();
+    if (number !== null) event.detail.parameters["write"] = number;
+  });
+
+  const answerForm = document.getElementById("answer-form");
+  if (answerForm) answerForm.addEventListener("submit", nextWrite);
+
   document.body.addEventListener("htmx:beforeRequest", (event) => {
     inFlight += 1;
     if (isAnswerForm(event)) statusText("Saving…", "pending");
@@ -91,6 +109,12 @@
   document.body.addEventListener("htmx:beforeSwap", (event) => {
     if (isAnswerForm(event) && !hasStatus(event.detail.xhr)) event.detail.shouldSwap = false;
   });
+
+  function retry(text, delay) {
+    retrying = true;
+    statusText(text, "error");
+    window.setTimeout(() => htmx.trigger("#answer-form", "change"), delay);
+  }
 
   document.body.addEventListener("htmx:afterRequest", (event) => {
     inFlight = Math.max(0, inFlight - 1);
@@ -105,9 +129,22 @@
       return;
     }
     if (xhr && xhr.getResponseHeader("HX-Redirect")) return; // logged out: htmx goes to the login page
-    retrying = true;
-    statusText("Not saved — retrying", "error");
-    window.setTimeout(() => htmx.trigger("#answer-form", "change"), retryDelay);
+    if (status === 403 && xhr.getResponseHeader("X-CSRF-Token")) {
+      // site.js has put the current token in place; the answer is still on screen.
+      Quizsite.alert("");
+      retry("Not saved: you signed in again in another window. Saving again…", 0);
+      return;
+    }
+    if (status === 404) {
+      retrying = false;
+      statusText("Not saved: this exam is not open under the account signed in now. " +
+        "Sign in again as yourself and reload the page.", "error");
+      return;
+    }
+    // The server is busy or unreachable: retry, as soon as it says it can take it.
+    const after = Number(xhr && xhr.getResponseHeader("Retry-After"));
+    const delay = after > 0 ? Math.min(after * 1000, 30000) : retryDelay;
+    retry("Not saved — retrying", delay);
     retryDelay = Math.min(retryDelay * 2, 15000);
   });
 
@@ -122,20 +159,23 @@
     go();
   });
 
-  // --- ordering: choosing a place another item holds swaps the two
-  document.querySelectorAll(".rank-select").forEach((select) => {
-    select.dataset.previous = select.value;
-    select.addEventListener("change", () => {
-      const group = select.closest("[data-rank-group]");
-      if (select.value) {
-        group.querySelectorAll(".rank-select").forEach((other) => {
-          if (other !== select && other.value === select.value) {
-            other.value = select.dataset.previous;
-            other.dataset.previous = other.value;
-          }
-        });
-      }
-      select.dataset.previous = select.value;
-    });
+  // --- ordering: choosing a place another item holds swaps the two. Delegated,
+  // so fields the server swaps in (after a refused save) keep the behaviour.
+  document.addEventListener("focusin", (event) => {
+    if (event.target.classList && event.target.classList.contains("rank-select")) {
+      event.target.dataset.previous = event.target.value;
+    }
   });
+  // Capturing, so the swap happens before htmx's autosave reads the form.
+  document.addEventListener("change", (event) => {
+    const select = event.target;
+    if (!select.classList || !select.classList.contains("rank-select")) return;
+    const group = select.closest("[data-rank-group]");
+    if (select.value && group) {
+      group.querySelectorAll(".rank-select").forEach((other) => {
+        if (other !== select && other.value === select.value) other.value = select.dataset.previous || "";
+      });
+    }
+    select.dataset.previous = select.value;
+  }, true);
 })();

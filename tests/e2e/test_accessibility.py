@@ -10,16 +10,13 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.db import transaction
-from django.http import QueryDict
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from exams.attempts import lock_item, save_answer, submit_attempt
+from exams.attempts import submit_attempt
 from exams.bank.loader import load_bank_files
-from exams.forms import parse_answer
 from exams.models import Attempt, PracticeSession, Question
-from tests.conftest import SHIPPED_BANK, make_exam, right_answer, start, wrong_answer
+from tests.conftest import SHIPPED_BANK, make_exam, right_answer, save, start, wrong_answer
 from tests.e2e.conftest import VIEWPORTS, admin_log_in, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -89,24 +86,13 @@ def audit(page, csp_violations) -> Audit:
     return Audit(page, csp_violations)
 
 
-def as_response(snapshot: dict, data: dict) -> dict | None:
-    query = QueryDict(mutable=True)
-    for key, value in data.items():
-        query.setlist(key, value if isinstance(value, list) else [value])
-    return parse_answer(snapshot, query)
-
-
 def finished_attempt(user, questions: int = 10, wrong: frozenset = frozenset({2, 5})) -> Attempt:
     """A submitted attempt with some right and some wrong answers, built in the database."""
     attempt = start(user, make_exam(questions=questions, minutes=30, title="Finished mock"))
     now = timezone.now()
     for item in attempt.items.order_by("position"):
         data = (wrong_answer if item.position in wrong else right_answer)(item.snapshot)
-        with transaction.atomic():
-            locked = lock_item(attempt_id=attempt.pk, user=user, position=item.position)
-            save_answer(
-                item=locked, response=as_response(item.snapshot, data), seq=locked.seq, now=now
-            )
+        save(attempt, item.position, data, now=now)
     return submit_attempt(attempt=attempt, now=timezone.now())
 
 

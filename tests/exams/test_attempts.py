@@ -10,30 +10,33 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from exams import attempts
-from exams.attempts import AttemptError, lock_item, save_answer, submit_attempt
+from exams.attempts import AttemptError, submit_attempt
 from exams.models import Attempt, AttemptItem, ObjectiveResult, Question
-from tests.conftest import item_of_kind, make_exam, right_answer, start, wrong_answer
+from exams.snapshots import ItemSnapshot
+from tests.conftest import (
+    as_query,
+    item_of_kind,
+    make_exam,
+    right_answer,
+    save,
+    start,
+    wrong_answer,
+)
 
 NOW = timezone.datetime(2026, 11, 24, 9, 0, tzinfo=timezone.UTC)
 
 
-def answer(attempt, position, response, now=NOW, seq=None):
-    with transaction.atomic():
-        item = lock_item(attempt_id=attempt.pk, user=attempt.user, position=position)
-        return save_answer(
-            item=item, response=response, seq=item.seq if seq is None else seq, now=now
-        )
+def answer(attempt, position, data, now=NOW, seq=None):
+    return save(attempt, position, data, now=now, seq=seq)
 
 
 def response_for(item, data):
-    from django.http import QueryDict
+    """Form data answering `item` (kept as posted; the snapshot parses it)."""
+    return data
 
-    from exams.forms import parse_answer
 
-    query = QueryDict(mutable=True)
-    for key, value in data.items():
-        query.setlist(key, value if isinstance(value, list) else [value])
-    return parse_answer(item.snapshot, query)
+def parsed(item, data):
+    return ItemSnapshot.from_json(item.snapshot).parse_response(as_query(data))
 
 
 def test_starting_draws_the_blueprint_stratified_without_duplicates(bank, learner):
@@ -239,25 +242,6 @@ def test_the_pass_mark_is_the_one_the_attempt_started_with(bank, learner):
     exam.save()
     result = submit_attempt(attempt=attempt, now=NOW)
     assert (result.scaled_score, result.pass_mark, result.passed) == (100, 700, False)
-
-
-def test_a_write_from_the_same_page_whose_reply_was_lost_is_applied(bank, learner):
-    attempt = start(learner, make_exam(), NOW)
-    item = attempt.items.get(position=1)
-    first = response_for(item, wrong_answer(item.snapshot))
-    second = response_for(item, right_answer(item.snapshot))
-    answer_as(attempt, 1, first, seq=0, writer="tab-a")  # stored; the reply never arrived
-    answer_as(attempt, 1, second, seq=0, writer="tab-a")  # same page, still at seq 0
-    item.refresh_from_db()
-    assert item.response == second and item.seq == 2
-    with pytest.raises(AttemptError, match="changed in another window"):
-        answer_as(attempt, 1, first, seq=0, writer="tab-b")
-
-
-def answer_as(attempt, position, response, *, seq, writer, now=NOW):
-    with transaction.atomic():
-        item = lock_item(attempt_id=attempt.pk, user=attempt.user, position=position)
-        return save_answer(item=item, response=response, seq=seq, now=now, writer=writer)
 
 
 def test_the_finalize_command_is_idempotent(bank, learner, other_learner, capsys):

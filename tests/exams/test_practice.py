@@ -23,22 +23,17 @@ def open_session(user, scope="objective", value="3.3.1.4", now=NOW, seed=1):
 
 
 def check(session, data, now=NOW, right=None):
-    from django.db import transaction
-    from django.http import QueryDict
+    from tests.conftest import as_query
 
-    from exams.forms import parse_answer
-
-    query = QueryDict(mutable=True)
-    for key, value in data.items():
-        query.setlist(key, value if isinstance(value, list) else [value])
-    with transaction.atomic():
-        locked = PracticeSession.objects.select_for_update().get(pk=session.pk)
-        return practice.check_answer(
-            session=locked,
-            token=locked.current_token,
-            response=parse_answer(locked.current_snapshot, query),
-            now=now,
-        )
+    session.refresh_from_db()
+    _, answer = practice.check_answer(
+        user=session.user,
+        session_id=session.pk,
+        token=session.current_token,
+        data=as_query(data),
+        now=now,
+    )
+    return answer
 
 
 def answer_current(session, right: bool, now=NOW):
@@ -170,7 +165,7 @@ def test_the_question_page_has_no_key_until_checked(learner_client, bank):
     assert "Correct answer" not in page and "is-key" not in page
 
 
-def test_check_swaps_in_feedback_with_key_explanation_and_source(learner_client, bank):
+def test_check_swaps_in_feedback_with_key_and_explanation_not_the_source(learner_client, bank):
     session = start_page(learner_client)
     data = {"token": session.current_token, **right_answer(session.current_snapshot)}
     response = learner_client.post(
@@ -188,7 +183,8 @@ def test_check_swaps_in_feedback_with_key_explanation_and_source(learner_client,
     }[snap["kind"]]
     assert "✓ Correct" in html and key_marker in html
     assert sanitize_markdown(snap["explanation"]) in html
-    assert f"Source: {snap['source']}" in html
+    # The source is an internal reference for instructors (admin and exports only).
+    assert "Source:" not in html and snap["source"] not in html
     assert 'id="practice-announcer" hx-swap-oob="innerHTML">Correct.' in html
     assert 'id="next-button"' in html
 
@@ -238,7 +234,7 @@ def test_without_javascript_check_and_next_redirect_to_the_session_page(learner_
 @pytest.mark.parametrize(
     ("case", "message", "status"),
     [
-        ("second check", "already checked this question", 409),
+        ("second check, another answer", "already checked this question", 409),
         ("old token", "no longer the one being practised", 409),
         ("foreign choice", "not part of this question", 400),
         ("no answer", "Choose an answer before you check it.", 400),
@@ -249,8 +245,9 @@ def test_bad_checks_get_a_message_and_change_nothing(learner_client, bank, case,
     snap = session.current_snapshot
     url = reverse("exams:practice_check", args=[session.pk])
     data = {"token": session.current_token, **right_answer(snap)}
-    if case == "second check":
+    if case.startswith("second check"):
         learner_client.post(url, data)
+        data = {"token": session.current_token, **wrong_answer(snap)}
     elif case == "old token":
         data["token"] = "0123456789abcdef"
     elif case == "foreign choice":
@@ -270,6 +267,19 @@ def test_bad_checks_get_a_message_and_change_nothing(learner_client, bank, case,
     assert PracticeAnswer.objects.count() == before
     plain = learner_client.post(url, data)
     assert plain.status_code == status and message in plain.content.decode()
+
+
+def test_a_check_sent_again_shows_the_same_feedback_and_changes_nothing(learner_client, bank):
+    session = start_page(learner_client)
+    url = reverse("exams:practice_check", args=[session.pk])
+    data = {"token": session.current_token, **right_answer(session.current_snapshot)}
+    first = learner_client.post(url, data, headers=HTMX)
+    card = ReviewCard.objects.get()
+    again = learner_client.post(url, data, headers=HTMX)  # a retry after a lost reply
+    assert first.status_code == again.status_code == 200
+    assert "Correct" in again.content.decode()
+    assert PracticeAnswer.objects.count() == 1
+    assert ReviewCard.objects.get().reviews == card.reviews == 1
 
 
 @pytest.mark.parametrize(

@@ -237,13 +237,15 @@ def test_a5_a_stale_write_from_an_old_tab_is_refused(learner_client, full):
     response = learner_client.post(answer_url(full, 1), old_tab, headers=HTMX)
 
     assert response.status_code == 409
-    assert "changed in another window" in response.content.decode()
-    assert 'name="seq" value="0"' in response.content.decode()  # the old tab stays stale
+    html = response.content.decode()
+    assert "changed in another window" in html and "Saved" not in html
+    # The old tab is shown the newest answer, with its version, in place of its own.
+    assert 'name="seq" value="1"' in html and 'id="item-fields" class="item-fields"' in html
     item.refresh_from_db()
-    assert item.seq == 1 and item.response is not None
-    from tests.exams.test_attempts import response_for
+    assert item.seq == 1
+    from tests.exams.test_save_protocol import item_response
 
-    assert item.response == response_for(item, newest)
+    assert item.response == item_response(item, newest)
 
 
 # --- A6 -------------------------------------------------------------------
@@ -366,13 +368,25 @@ def test_an_autosave_after_the_session_ended_is_sent_to_log_in_not_swallowed(cli
     assert AttemptItem.objects.get(pk=item.pk).response is None
 
 
-def test_an_htmx_post_with_a_stale_csrf_token_reloads_the_page(learner, full):
+def test_a_save_with_a_stale_csrf_token_says_so_and_hands_the_page_the_current_token(learner, full):
+    """Signing in again in another tab rotates the token: the exam tab is told
+    that its answer was not saved and gets the token to send it again with."""
     client = Client(enforce_csrf_checks=True)
     client.force_login(learner)
-    response = client.post(
-        answer_url(full, 1), {"seq": "0"}, headers={**HTMX, "X-CSRFToken": "stale" * 8}
+    client.get(reverse("exams:attempt_take", args=[full.pk]))  # sets the CSRF cookie
+    item = full.items.get(position=1)
+    data = {"seq": "0", **right_answer(item.snapshot)}
+    stale = client.post(answer_url(full, 1), data, headers={**HTMX, "X-CSRFToken": "stale" * 8})
+    assert stale.status_code == 403 and "Not saved" in stale.content.decode()
+    assert "HX-Refresh" not in stale.headers
+    item.refresh_from_db()
+    assert item.seq == 0 and item.response is None
+    again = client.post(
+        answer_url(full, 1), data, headers={**HTMX, "X-CSRFToken": stale["X-CSRF-Token"]}
     )
-    assert response.status_code == 403 and response["HX-Refresh"] == "true"
+    assert again.status_code == 200 and "Saved" in again.content.decode()
+    item.refresh_from_db()
+    assert item.seq == 1
 
 
 @pytest.mark.parametrize("attempt_id", ["9223372036854775808", "99999999999999999999", "0"])

@@ -1,0 +1,71 @@
+// Every page: errors of htmx requests are shown in place, in every mode.
+// - 4xx replies are the server's own messages, rendered as partials for the
+//   place they belong: they are swapped like any reply. In development,
+//   django-htmx's debug handler would replace the whole page with them, so
+//   it does not get to see them (it still shows tracebacks of 500s).
+// - A reply that is a whole page (a proxy's error, a 404 page) is never
+//   swapped into a part of this one: its gist goes to the alert region.
+// - A stale CSRF token (the learner signed in again in another window) is
+//   replaced by the current one the server sends, and the learner is told
+//   that nothing was saved; exam pages then send their answer again.
+(function () {
+  "use strict";
+
+  const Quizsite = (window.Quizsite = window.Quizsite || {});
+
+  Quizsite.alert = function (text) {
+    const box = document.getElementById("site-alert");
+    if (!box) return;
+    box.hidden = !text;
+    box.querySelector(".site-alert-text").textContent = text || "";
+  };
+
+  Quizsite.refreshCsrf = function (token) {
+    document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach((input) => { input.value = token; });
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    headers["x-csrftoken"] = token;
+    document.body.setAttribute("hx-headers", JSON.stringify(headers));
+  };
+
+  function isWholePage(xhr) {
+    return /<html[\s>]/i.test((xhr && xhr.responseText) || "");
+  }
+
+  document.body.addEventListener("htmx:beforeOnLoad", (event) => {
+    const status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status >= 400 && status < 500) event.stopPropagation();
+  });
+
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    if (!xhr || xhr.status < 400) return;
+    const token = xhr.getResponseHeader("X-CSRF-Token");
+    if (token) {
+      Quizsite.refreshCsrf(token);
+      event.detail.shouldSwap = false;
+      Quizsite.alert("Not saved: you signed in again in another window. Please try again.");
+      return;
+    }
+    if (isWholePage(xhr) || !xhr.responseText) {
+      event.detail.shouldSwap = false;
+      const title = /<title>([^<]*)<\/title>/i.exec(xhr.responseText || "");
+      Quizsite.alert(
+        (title ? title[1].replace(/\s*·\s*Quizsite\s*$/, "") + ": " : "") +
+        "that did not work. Reload the page and try again."
+      );
+    }
+  });
+
+  document.body.addEventListener("htmx:sendError", () => {
+    Quizsite.alert("The server could not be reached. Check your connection and try again.");
+  });
+
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const xhr = event.detail.xhr;
+    if (xhr && xhr.status >= 200 && xhr.status < 300) Quizsite.alert("");
+  });
+
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("#site-alert .site-alert-close")) Quizsite.alert("");
+  });
+})();
