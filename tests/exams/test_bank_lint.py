@@ -1,11 +1,13 @@
 """The bank linter: each measure on small hand-made items (one that trips it, one
-that does not), the lint_bank command, load_bank's warnings and the shipped bank."""
+that does not), the lint_bank command, load_bank's warnings, the admin's view of
+one question, and the shipped bank."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from exams.bank.lint import (
     BANK,
@@ -530,3 +532,53 @@ def test_the_shipped_bank_has_no_lint_errors():
     specs, problems = read_bank_files(sorted((ROOT / "exams" / "bank").glob("*.yaml")))
     errors = [str(f) for f in lint_specs(specs) if f.severity == ERROR]
     assert not problems and errors == []
+
+
+# The admin -----------------------------------------------------------------------
+
+TWIN = CUED.replace("q-cued", "q-twin").replace("Label each invoice by hand", "Sort them")
+
+
+@pytest.fixture
+def instructor_client(client, instructor):
+    client.force_login(instructor)
+    return client
+
+
+def change_page(client, external_id: str) -> str:
+    question = Question.objects.get(external_id=external_id)
+    url = reverse("admin:exams_question_change", args=[question.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_change_page_shows_the_questions_findings(
+    instructor_client, write_bank, django_assert_num_queries
+):
+    load_bank_files([write_bank(bank_text(CUED, TWIN, THREE_STEPS))])
+    question = Question.objects.get(external_id="q-twin")
+    url = reverse("admin:exams_question_change", args=[question.pk])
+
+    # 1 session, 2 user, 3 the question, 4-5 the user's and group permissions,
+    # 6 versions (inline), 7 choices (inline), 8 the linter's questions of the
+    # objective, 9 their choices, 10 the question's content type, 11 the objective
+    # (autocomplete widget), 12 the question again (a version's str in its inline).
+    with django_assert_num_queries(12):
+        page = instructor_client.get(url).content.decode()
+
+    section = page[page.index("Bank linter") :]
+    assert "<strong>ERROR</strong> near-duplicate stem: q-cued (similarity 100)" in section
+    assert "q-order" not in section  # another objective
+
+
+def test_the_change_page_of_a_question_without_findings_says_so(instructor_client, write_bank):
+    load_bank_files([write_bank(bank_text(single_question()))])
+    assert "None found in this question as last saved." in change_page(
+        instructor_client, "q-single"
+    )
+
+
+def test_the_add_page_has_no_lint_section(instructor_client, bank):
+    page = instructor_client.get(reverse("admin:exams_question_add")).content.decode()
+    assert "Bank linter" not in page
