@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from exams.bank.lint import Finding, findings_for_question, item_from_question
 from exams.bank.loader import record_version, spec_from_question
 from exams.bank.rules import ORDERING, Option, option_problems
 from exams.bank.schema import FORMAT, dump_bank
@@ -125,6 +126,20 @@ def _set_status(request: HttpRequest, queryset: QuerySet, status: str, verb: str
     messages.success(request, message)
 
 
+def _lint_findings(pk: int) -> list[Finding]:
+    """The linter on the question as stored (a form with errors holds unsaved edits)
+    and on the other questions of its objective."""
+    questions = (
+        Question.objects.filter(objective__questions=pk)
+        .select_related("objective")
+        .prefetch_related("choices")
+    )
+    items = {question.pk: item_from_question(question) for question in questions}
+    if pk not in items:  # deleted since the page was requested
+        return []
+    return findings_for_question(items.pop(pk), items.values())
+
+
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     list_display = [
@@ -197,6 +212,19 @@ class QuestionAdmin(admin.ModelAdmin):
             "original": question,
         }
         return TemplateResponse(request, "admin/exams/question/preview.html", context)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Question | None = None,
+    ) -> HttpResponse:
+        if obj is not None and obj.pk:
+            context["lint_findings"] = _lint_findings(obj.pk)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from exams.bank.loader import BankInvalid, load_bank_files
+from exams.bank.lint import lint_specs, summarize
+from exams.bank.loader import BankInvalid, load_bank_files, read_bank_files
 
 
 class Command(BaseCommand):
@@ -26,3 +27,9 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             raise CommandError(f"{len(exc.errors)} problem(s) found; nothing was loaded.") from None
         self.stdout.write(self.style.SUCCESS(f"Bank loaded: {report.summary()}."))
+        # The linter advises; what loads is decided by the rules above alone.
+        findings = lint_specs(read_bank_files(files)[0])
+        for finding in findings:
+            self.stderr.write(f"Lint warning: {finding}", style_func=self.style.WARNING)
+        if findings:
+            self.stderr.write(f"Lint: {summarize(findings)}.", style_func=self.style.WARNING)
