@@ -164,14 +164,17 @@ def lint_specs(specs: Iterable[BankSpec]) -> list[Finding]:
 
 
 def lint_items(items: Sequence[LintItem]) -> list[Finding]:
-    """Bank rates first, then each question's findings in order."""
-    findings = bank_findings([item for item in items if item.live])
+    """Bank rates first, then each live question's findings in order.
+
+    Retired questions are left out: nobody is shown them (a bank keeps them
+    so that a reload retires them everywhere)."""
+    live = [item for item in items if item.live]
+    findings = bank_findings(live)
     earlier: dict[str, list[LintItem]] = defaultdict(list)
-    for item in items:
+    for item in live:
         findings += question_findings(item)
-        if item.live:
-            findings += duplicate_findings(item, earlier[item.objective])
-            earlier[item.objective].append(item)
+        findings += duplicate_findings(item, earlier[item.objective])
+        earlier[item.objective].append(item)
     return findings
 
 

@@ -190,6 +190,17 @@ def test_retired_items_do_not_count_in_the_rates():
     assert bank_rates(items) == []
 
 
+def test_a_retired_question_has_no_findings_of_its_own():
+    """A bank keeps a dropped question as retired so that a reload retires it;
+    nobody is shown it, so nothing in it can be exploited."""
+    three_steps = ordering("old", steps=3)
+    retired = LintItem(
+        three_steps.id, "9.1.1", "ordering", three_steps.stem, three_steps.options, status="retired"
+    )
+    assert measures(lint_items([three_steps]), "old") == [(ERROR, "ordering steps")]
+    assert lint_items([retired]) == []
+
+
 # One question --------------------------------------------------------------------
 
 
