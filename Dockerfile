@@ -8,7 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY requirements.lock .
-RUN pip install --require-hashes -r requirements.lock
+# PyICU (username look-alike checks) builds against the system's ICU.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential pkg-config libicu-dev \
+    && pip install --require-hashes -r requirements.lock \
+    && apt-get purge -y --auto-remove build-essential pkg-config \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --no-input \

@@ -1,12 +1,23 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 import zoneinfo
+from collections.abc import Iterable
 
+import icu
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
+
+LOOKALIKE_USERNAME = "This username looks too much like an existing one; choose another."
+SKELETON_MAX_LENGTH = 600
+
+# ICU's spoof checker computes the confusable skeleton of Unicode TS #39 from
+# Unicode's own confusables table; it is safe to share between threads.
+_SPOOF_CHECKER = icu.SpoofChecker()
 
 
 def validate_time_zone(value: str) -> None:
@@ -14,10 +25,57 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Paris).")
 
 
+def username_skeleton(username: str) -> str:
+    """What a username looks like, ignoring case: equal for "admin", "Admin",
+    "аdmin" (Cyrillic а), "ａｄｍｉｎ" (fullwidth) and "adrnin".
+
+    NFKC folds compatibility forms (fullwidth, ligatures), casefold makes it
+    case-insensitive, the TS #39 skeleton maps look-alikes to one prototype;
+    the last casefold because some prototypes are capitals ("0" becomes "O").
+    """
+    folded = unicodedata.normalize("NFKC", username).casefold()
+    return _SPOOF_CHECKER.getSkeleton(0, folded).casefold()
+
+
+class UserManager(BaseUserManager):
+    def bulk_create(self, objs: Iterable["User"], *args, **kwargs) -> list["User"]:
+        # bulk_create skips save(), where every other write sets the skeleton.
+        objs = list(objs)
+        for user in objs:
+            user.username_skeleton = username_skeleton(user.username)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class User(AbstractUser):
     """A person using Quizsite. Times are stored in UTC and shown in `time_zone`."""
 
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # Unique, so that of two concurrent sign-ups with look-alike names only one
+    # is stored, whichever form checked first; derived from username on save.
+    username_skeleton = models.CharField(
+        max_length=SKELETON_MAX_LENGTH, unique=True, editable=False
+    )
+
+    objects = UserManager()
+
+    def clean(self) -> None:
+        super().clean()  # NFKC-normalises the username, as Django does
+        if not self.username:
+            return
+        skeleton = username_skeleton(self.username)
+        if len(self.username) > 150 or len(skeleton) > SKELETON_MAX_LENGTH:
+            raise ValidationError({"username": "This username is too long."})
+        taken = User.objects.filter(username_skeleton=skeleton).exclude(pk=self.pk)
+        if taken.exists():
+            raise ValidationError({"username": LOOKALIKE_USERNAME})
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived here, not in a form, so that no way of saving a user skips it.
+        self.username_skeleton = username_skeleton(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_skeleton"}
+        super().save(*args, **kwargs)
 
     @cached_property
     def is_lead(self) -> bool:

@@ -2,6 +2,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.cohorts import join_cohort, leave_cohort
 from accounts.decorators import learner_required
 from accounts.forms import JoinCohortForm, SignUpForm
-from accounts.models import Cohort, Membership
+from accounts.models import LOOKALIKE_USERNAME, Cohort, Membership
 
 security_log = logging.getLogger("quizsite.security")
 
@@ -23,15 +24,25 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("exams:home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        if form.cleaned_data.get("join_code"):
-            cohort = join_cohort(user=user, code=form.cleaned_data["join_code"], now=timezone.now())
-            messages.success(request, f"Welcome! You have joined {cohort.name}.")
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-            target = "exams:home"
-        return redirect(target)
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:
+            # A concurrent sign-up took this name or a look-alike after our check.
+            form.add_error("username", LOOKALIKE_USERNAME)
+        else:
+            if form.cleaned_data.get("join_code"):
+                cohort = join_cohort(
+                    user=user, code=form.cleaned_data["join_code"], now=timezone.now()
+                )
+                messages.success(request, f"Welcome! You have joined {cohort.name}.")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            target = request.POST.get("next", "")
+            if not url_has_allowed_host_and_scheme(
+                target, {request.get_host()}, request.is_secure()
+            ):
+                target = "exams:home"
+            return redirect(target)
     return render(
         request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")}
     )

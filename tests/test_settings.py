@@ -35,6 +35,27 @@ def test_a_secret_key_is_required_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_a_secret_key_is_required_when_debug_is_not_set_at_all():
+    result = load_settings()
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_a_bare_pytest_starts_without_debug_or_a_secret_key_in_the_environment():
+    # pytest-env supplies the development default before pytest-django reads the settings.
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/test_settings.py"],
+        env=clean,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SECRET_KEY must be set" not in result.stdout + result.stderr
+
+
 def test_production_settings_load_with_a_secret_key_and_database_url():
     result = load_settings(
         DEBUG="false", SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@127.0.0.1:5432/db"

@@ -117,7 +117,11 @@ def _permuted(snapshot: dict) -> dict:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a1_the_answering_pages_do_not_depend_on_the_key_at_all(learner_client, full, kind):
+def test_a1_the_answering_pages_do_not_depend_on_the_key_at_all(
+    learner_client, full, kind, time_machine
+):
+    # Both renderings show the seconds left: the clock must not move between them.
+    time_machine.move_to(timezone.now(), tick=False)
     item = item_of_kind(full, kind)
     take = f"{reverse('exams:attempt_take', args=[full.pk])}?q={item.position}"
     review = reverse("exams:attempt_review", args=[full.pk])
@@ -132,8 +136,9 @@ def test_a1_the_answering_pages_do_not_depend_on_the_key_at_all(learner_client, 
 
 
 def test_a2_an_answer_after_the_deadline_and_grace_is_refused(
-    learner_client, learner, bank, settings
+    learner_client, learner, bank, settings, time_machine
 ):
+    time_machine.move_to(timezone.now(), tick=False)  # 5 s past the grace, however slow the run
     settings.QUIZSITE_DEADLINE_GRACE_SECONDS = 30
     attempt = start(learner, make_exam(minutes=1), timezone.now() - timedelta(seconds=95))
     item = attempt.items.get(position=1)
@@ -148,7 +153,10 @@ def test_a2_an_answer_after_the_deadline_and_grace_is_refused(
     assert AttemptItem.objects.get(pk=item.pk).response is None
 
 
-def test_a2_an_answer_within_the_grace_period_counts(learner_client, learner, bank, settings):
+def test_a2_an_answer_within_the_grace_period_counts(
+    learner_client, learner, bank, settings, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=False)  # 20 s of grace left, however slow the run
     settings.QUIZSITE_DEADLINE_GRACE_SECONDS = 30
     attempt = start(learner, make_exam(minutes=1), timezone.now() - timedelta(seconds=70))
     item = attempt.items.get(position=1)
