@@ -38,7 +38,7 @@ def username_skeleton(username: str) -> str:
 
 
 class UserManager(BaseUserManager):
-    def bulk_create(self, objs: Iterable["User"], *args, **kwargs) -> list["User"]:
+    def bulk_create(self, objs: Iterable[User], *args, **kwargs) -> list[User]:
         # bulk_create skips save(), where every other write sets the skeleton.
         objs = list(objs)
         for user in objs:

@@ -124,3 +124,58 @@ def allocate(
                     allocation[objective] += 1
                     remaining -= 1
     return allocation
+
+
+def draw(
+    pool: dict[int, list[int]],
+    allocation: dict[int, int],
+    groups: dict[int, list[tuple[int, int]]],
+    rng: random.Random,
+) -> list[list[int]]:
+    """Pick questions per objective, keeping case studies whole.
+
+    `pool` lists each objective's question ids, `allocation` how many to draw
+    from each (see `allocate`), and `groups` maps a question id that belongs
+    to a case study to every (question id, objective id) of that case. A case
+    is drawn whole, each of its questions counted against its own objective,
+    and only when it fits the allocation; what cases leave unfilled is filled
+    with stand-alone questions of any objective of the blueprint. Returns
+    units in the order drawn: a stand-alone question is a unit of one, a case
+    a unit of its questions.
+    """
+    remaining = dict(allocation)
+    taken: set[int] = set()
+    units: list[list[int]] = []
+    candidates = {o: rng.sample(ids, len(ids)) for o, ids in pool.items()}
+
+    def fits(members: list[tuple[int, int]]) -> bool:
+        need: dict[int, int] = {}
+        for _, objective in members:
+            need[objective] = need.get(objective, 0) + 1
+        return all(remaining.get(o, 0) >= n for o, n in need.items())
+
+    def take(members: list[tuple[int, int]]) -> None:
+        units.append([q for q, _ in members])
+        for question, objective in members:
+            taken.add(question)
+            remaining[objective] -= 1
+
+    for objective in sorted(candidates):
+        for question in candidates[objective]:
+            if remaining[objective] <= 0:
+                break
+            if question in taken:
+                continue
+            members = groups.get(question, [(question, objective)])
+            if fits(members):
+                take(members)
+    short = sum(allocation.values()) - sum(len(u) for u in units)
+    if short > 0:
+        spare = [
+            q
+            for o in sorted(candidates)
+            for q in candidates[o]
+            if q not in taken and q not in groups
+        ]
+        units += [[question] for question in rng.sample(spare, min(short, len(spare)))]
+    return units

@@ -1,15 +1,21 @@
-"""Refuse request bodies that Django cannot parse safely, before anything reads them."""
+"""Requests the site cannot serve normally: bodies Django cannot parse safely
+(400, before anything reads them) and a database that is down (503)."""
 
 import codecs
+import logging
+import sys
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.template.loader import render_to_string
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
+outage_log = logging.getLogger("quizsite.outage")
 
 
 class RequestBodyMiddleware:
@@ -64,3 +70,51 @@ def body_problem(request: HttpRequest) -> str | None:
     except ValueError:
         return "The form has too many fields."
     return None
+
+
+RETRY_AFTER_SECONDS = 5
+OUTAGE_MESSAGE = "The database is not answering right now. Nothing was lost: try again in a moment."
+
+
+def is_outage(error: BaseException) -> bool:
+    """The database cannot be reached or dropped the connection (not a bug of ours)."""
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def outage_response(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: load balancers and the exam page's autosave retry."""
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(
+            OUTAGE_MESSAGE, status=503, content_type="text/plain; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(
+            render_to_string("503.html", {"message": OUTAGE_MESSAGE}), status=503
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseOutageMiddleware:
+    """A view that finds the database down answers 503 with Retry-After, in
+    every mode; `server_error` does the same for what fails outside a view."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_outage(exception):
+            outage_log.error("database unavailable on %s: %s", request.path, exception)
+            return outage_response(request)
+        return None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database outage is a 503, anything else the plain 500 page."""
+    error = sys.exc_info()[1]
+    if error is not None and is_outage(error):
+        return outage_response(request)
+    return HttpResponseServerError(render_to_string("500.html"))

@@ -7,6 +7,8 @@ admin.site.site_header = "Quizsite administration"
 admin.site.site_title = "Quizsite admin"
 admin.site.index_title = "Question bank, exams and people"
 
+handler500 = "quizsite.middleware.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -87,3 +87,35 @@ def test_allocation_breaks_ties_at_random_so_every_objective_gets_its_turn():
         ).items():
             counts[objective] += n
     assert min(counts.values()) > 200  # each gets the extra question in a fair share of draws
+
+
+def test_a_draw_keeps_a_case_whole_and_counts_each_question_against_its_objective():
+    import random
+
+    from exams.grading import draw
+
+    pool = {1: [10, 11, 12, 13], 2: [20, 21, 22, 23]}
+    case = [(10, 1), (20, 2)]  # one case: a question of each objective
+    groups = {10: case, 20: case}
+    for seed in range(40):
+        units = draw(pool, {1: 2, 2: 2}, groups, random.Random(seed))
+        chosen = [q for unit in units for q in unit]
+        assert len(chosen) == len(set(chosen)) == 4
+        assert sum(q < 20 for q in chosen) == 2  # the allocation per objective holds
+        assert (10 in chosen) == (20 in chosen)  # never half a case
+        if 10 in chosen:
+            assert [10, 20] in units  # and its questions stay together
+
+
+def test_a_case_that_does_not_fit_is_left_and_the_form_is_still_full():
+    import random
+
+    from exams.grading import draw
+
+    pool = {1: [10, 11, 12], 2: [20]}
+    case = [(10, 1), (11, 1), (12, 1)]  # three questions of objective 1
+    groups = {q: case for q in (10, 11, 12)}
+    units = draw(pool, {1: 2, 2: 1}, groups, random.Random(1))
+    # The case needs 3 of objective 1 where 2 are allotted: it is not drawn,
+    # and with no stand-alone question left the form is as full as it can be.
+    assert units == [[20]]
