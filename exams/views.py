@@ -31,12 +31,20 @@ def _get_attempt_for_user(request: HttpRequest, attempt_id: int) -> Attempt:
     attempt = get_object_or_404(
         Attempt.objects.select_related("exam"), pk=attempt_id, user=request.user
     )
-    return attempts.finalize_if_expired(attempt, timezone.now())
+    return attempts.finalize_if_expired(attempt, _now(request))
 
 
-def _with_clock(response: HttpResponse, attempt: Attempt) -> HttpResponse:
+def _now(request: HttpRequest):
+    """One reading of the server's clock per request: the page's countdown, its
+    header and the deadline checks of one response all agree."""
+    if not hasattr(request, "_quizsite_now"):
+        request._quizsite_now = timezone.now()
+    return request._quizsite_now
+
+
+def _with_clock(request: HttpRequest, response: HttpResponse, attempt: Attempt) -> HttpResponse:
     """Every attempt response re-syncs the page's countdown to the server's clock."""
-    seconds = attempt.seconds_left(timezone.now())
+    seconds = attempt.seconds_left(_now(request))
     if seconds is not None and attempt.status == Attempt.Status.IN_PROGRESS:
         response["X-Seconds-Left"] = str(seconds)
     return response
@@ -50,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
     exams = list(Exam.objects.visible_to(request.user).order_by("title"))
     context: dict = {"exams": exams}
     if request.user.is_authenticated:
-        now = timezone.now()
+        now = _now(request)
         mine = Attempt.objects.filter(user=request.user).select_related("exam")
         in_progress = [attempts.finalize_if_expired(a, now) for a in mine.in_progress()]
         best = dict(
@@ -90,7 +98,7 @@ def history(request: HttpRequest) -> HttpResponse:
 def exam_start(request: HttpRequest, slug: str) -> HttpResponse:
     exam = get_object_or_404(Exam.objects.visible_to(request.user), slug=slug)
     try:
-        attempt = attempts.start_attempt(user=request.user, exam=exam, now=timezone.now())
+        attempt = attempts.start_attempt(user=request.user, exam=exam, now=_now(request))
     except attempts.AttemptError as error:
         return render(request, "exams/error.html", {"message": error.message}, status=error.status)
     return redirect("exams:attempt_take", attempt_id=attempt.pk)
@@ -110,13 +118,13 @@ def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if attempt.is_final:
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
-    if _time_is_up(attempt):
+    if _time_is_up(request, attempt):
         return _time_up_page(request, attempt)
     items = _item_states(attempt)
     position = _position(request, attempt, items)
     item = AttemptItem.objects.get(attempt=attempt, position=position)
-    context = _take_context(attempt, items, item)
-    return _with_clock(render(request, "exams/attempt_take.html", context), attempt)
+    context = _take_context(request, attempt, items, item)
+    return _with_clock(request, render(request, "exams/attempt_take.html", context), attempt)
 
 
 def _item_states(attempt: Attempt) -> list[AttemptItem]:
@@ -128,19 +136,21 @@ def _item_states(attempt: Attempt) -> list[AttemptItem]:
     )
 
 
-def _time_is_up(attempt: Attempt) -> bool:
-    return attempt.deadline is not None and timezone.now() >= attempt.deadline
+def _time_is_up(request: HttpRequest, attempt: Attempt) -> bool:
+    return attempt.deadline is not None and _now(request) >= attempt.deadline
 
 
 def _time_up_page(request: HttpRequest, attempt: Attempt) -> HttpResponse:
     """Between the deadline and the end of the grace: answers still on their
     way are being collected; the page reloads itself into the result."""
-    wait = (attempt.deadline + attempts.grace() - timezone.now()).total_seconds()
+    wait = (attempt.deadline + attempts.grace() - _now(request)).total_seconds()
     context = {"attempt": attempt, "wait": max(1, math.ceil(wait) + 1)}
     return render(request, "exams/attempt_time_up.html", context)
 
 
-def _take_context(attempt: Attempt, items: list[AttemptItem], item: AttemptItem) -> dict:
+def _take_context(
+    request: HttpRequest, attempt: Attempt, items: list[AttemptItem], item: AttemptItem
+) -> dict:
     answered = sum(1 for i in items if i.answered_at is not None)
     return {
         "attempt": attempt,
@@ -153,7 +163,7 @@ def _take_context(attempt: Attempt, items: list[AttemptItem], item: AttemptItem)
         "count": len(items),
         "answered": answered,
         "percent": round(100 * answered / len(items)) if items else 0,
-        "seconds_left": attempt.seconds_left(timezone.now()),
+        "seconds_left": attempt.seconds_left(_now(request)),
         "previous": item.position - 1 if item.position > 1 else None,
         "next": item.position + 1 if item.position < len(items) else None,
     }
@@ -195,7 +205,7 @@ def _status(request, attempt, item, *, message, level, answered=None, status=200
         )
         html += render_to_string("exams/attempt_take.html#nav-cell", context, request)
         html += render_to_string("exams/attempt_take.html#progress", context, request)
-    return _with_clock(HttpResponse(html, status=status), attempt)
+    return _with_clock(request, HttpResponse(html, status=status), attempt)
 
 
 def _refused(request, attempt, position: int, message: str, status: int) -> HttpResponse:
@@ -207,8 +217,9 @@ def _refused(request, attempt, position: int, message: str, status: int) -> Http
             "status_level": "error",
         }
         html = render_to_string("exams/attempt_take.html#item-status", context, request)
-        return _with_clock(HttpResponse(html, status=status), attempt)
+        return _with_clock(request, HttpResponse(html, status=status), attempt)
     return _with_clock(
+        request,
         render(
             request,
             "exams/error.html",
@@ -233,7 +244,7 @@ def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> Http
             position=position,
             data=request.POST,
             write=parse_write(request.POST),
-            now=timezone.now(),
+            now=_now(request),
         )
     except AttemptItem.DoesNotExist:
         raise Http404("No such question in your attempts.") from None
@@ -273,7 +284,7 @@ def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpRe
             attempt_id=attempt_id,
             position=position,
             flagged=request.POST.get("flagged") == "1",
-            now=timezone.now(),
+            now=_now(request),
         )
     except AttemptItem.DoesNotExist:
         raise Http404("No such question in your attempts.") from None
@@ -293,7 +304,7 @@ def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpRe
     }
     html = render_to_string("exams/attempt_take.html#flag-form", context, request)
     html += render_to_string("exams/attempt_take.html#nav-cell", context, request)
-    return _with_clock(HttpResponse(html), item.attempt)
+    return _with_clock(request, HttpResponse(html), item.attempt)
 
 
 @learner_required
@@ -302,7 +313,7 @@ def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if attempt.is_final:
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
-    if _time_is_up(attempt):
+    if _time_is_up(request, attempt):
         return _time_up_page(request, attempt)
     items = _item_states(attempt)
     context = {
@@ -310,9 +321,9 @@ def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "items": items,
         "unanswered": [i for i in items if i.answered_at is None],
         "flagged": [i for i in items if i.flagged],
-        "seconds_left": attempt.seconds_left(timezone.now()),
+        "seconds_left": attempt.seconds_left(_now(request)),
     }
-    return _with_clock(render(request, "exams/attempt_review.html", context), attempt)
+    return _with_clock(request, render(request, "exams/attempt_review.html", context), attempt)
 
 
 def _to_result(request: HttpRequest, attempt: Attempt) -> HttpResponse:
@@ -324,7 +335,7 @@ def _to_result(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 @require_POST
 def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
-    attempt = attempts.submit_attempt(attempt=attempt, now=timezone.now())
+    attempt = attempts.submit_attempt(attempt=attempt, now=_now(request))
     return _to_result(request, attempt)
 
 
@@ -335,11 +346,13 @@ def attempt_time_up(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt: a claim that arrives early changes nothing, and one inside the
     grace leads to the page that waits for answers still on their way."""
     attempt = _get_attempt_for_user(request, attempt_id)
-    attempt = attempts.expire_attempt(attempt=attempt, now=timezone.now())
+    attempt = attempts.expire_attempt(attempt=attempt, now=_now(request))
     if attempt.is_final:
         return _to_result(request, attempt)
     url = reverse("exams:attempt_take", args=[attempt.pk])
-    return _with_clock(HttpResponseClientRedirect(url) if request.htmx else redirect(url), attempt)
+    return _with_clock(
+        request, HttpResponseClientRedirect(url) if request.htmx else redirect(url), attempt
+    )
 
 
 @learner_required
