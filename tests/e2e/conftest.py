@@ -79,3 +79,14 @@ def admin_log_in(page, base: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
+
+
+def choose(page, data: dict) -> None:
+    """Answer with the mouse: tick the choices and pick the selects in `data`
+    (form data as tests.conftest.right_answer gives it)."""
+    for name, value in data.items():
+        if name == "choice":
+            for oid in value if isinstance(value, list) else [value]:
+                page.check(f"input[value='{oid}']")
+        else:
+            page.select_option(f"#{name}", value)

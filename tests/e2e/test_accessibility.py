@@ -17,7 +17,7 @@ from exams.attempts import submit_attempt
 from exams.bank.loader import load_bank_files
 from exams.models import Attempt, PracticeSession, Question
 from tests.conftest import SHIPPED_BANK, make_exam, right_answer, save, start, wrong_answer
-from tests.e2e.conftest import VIEWPORTS, admin_log_in, log_in
+from tests.e2e.conftest import VIEWPORTS, admin_log_in, choose, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -96,15 +96,6 @@ def finished_attempt(user, questions: int = 10, wrong: frozenset = frozenset({2,
     return submit_attempt(attempt=attempt, now=timezone.now())
 
 
-def answer_with_mouse(page, snapshot: dict, data: dict) -> None:
-    for name, value in data.items():
-        if name == "choice":
-            for oid in value if isinstance(value, list) else [value]:
-                page.check(f"input[value='{oid}']")
-        else:
-            page.select_option(f"#{name}", value)
-
-
 # --- axe on every main page --------------------------------------------------
 
 
@@ -179,7 +170,7 @@ def test_learner_pages_have_no_serious_accessibility_violations(
     # One wrong answer and one right one: both feedback banners.
     for answer, banner in ((wrong_answer, "✗ Not quite"), (right_answer, "✓ Correct")):
         session.refresh_from_db()
-        answer_with_mouse(page, session.current_snapshot, answer(session.current_snapshot))
+        choose(page, answer(session.current_snapshot))
         page.get_by_role("button", name="Check answer").click()
         expect(page.locator(".result-banner")).to_contain_text(banner)
         audit.check(f"practice feedback ({banner})")
@@ -210,7 +201,7 @@ def test_exam_pages_have_no_serious_accessibility_violations(page, live_server, 
         page.goto(f"{live_server.url}/attempts/{attempt.pk}/?q={item.position}")
         expect(page.locator("#question-heading")).to_contain_text(f"Question {item.position}")
         audit.check(f"exam take ({kind})")
-        answer_with_mouse(page, item.snapshot, right_answer(item.snapshot))
+        choose(page, right_answer(item.snapshot))
         expect(page.locator("#item-status")).to_contain_text("Saved")
         page.get_by_role("button", name="Flag for review").click()
         expect(page.get_by_role("button", name="Flagged for review")).to_be_visible()

@@ -8,19 +8,13 @@ from playwright.sync_api import expect
 from exams.bank.loader import load_bank_files
 from exams.models import PracticeAnswer, PracticeSession
 from tests.conftest import SHIPPED_BANK, right_answer
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import choose, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def answer(page, snapshot):
-    data = right_answer(snapshot)
-    for name, value in data.items():
-        if name == "choice":
-            for oid in value if isinstance(value, list) else [value]:
-                page.check(f"input[value='{oid}']")
-        else:
-            page.select_option(f"#{name}", value)
+    choose(page, right_answer(snapshot))
 
 
 def test_practice_gives_feedback_without_a_reload_and_moves_the_dashboard(

@@ -9,18 +9,9 @@ from playwright.sync_api import expect
 from exams.bank.loader import load_bank_files
 from exams.models import AttemptItem
 from tests.conftest import SHIPPED_BANK, make_exam, right_answer, start, wrong_answer
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import choose, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def choose(page, data: dict) -> None:
-    for name, value in data.items():
-        if name == "choice":
-            for oid in value if isinstance(value, list) else [value]:
-                page.check(f"input[value='{oid}']")
-        else:
-            page.select_option(f"#{name}", value)
 
 
 def first_of_kind(attempt, kind: str) -> AttemptItem:
