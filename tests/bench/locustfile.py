@@ -113,6 +113,7 @@ class Learner(Base):
 
     def on_start(self) -> None:
         self.rng = random.Random(next(_learners))
+        self.writes = 0  # the page's own count of its saves (the save protocol)
         # One learner each: a learner has one attempt in progress per exam.
         names = sorted(u for u in SESSIONS if u.startswith("scale-learner-"))
         self.username = names[next(_learner_slots) % len(names)]
@@ -155,9 +156,11 @@ class Learner(Base):
             sent = _ledger.setdefault((self.attempt, self.position), [])
             sent.append([stored, False])
             entry = sent[-1]
+        # Like the page: every save carries the page's next write number.
+        self.writes += 1
         response = self.client.post(
             f"/attempts/{self.attempt}/items/{self.position}/",
-            {**data, "seq": seq, "writer": writer},
+            {**data, "seq": seq, "writer": writer, "write": str(self.writes)},
             headers=self.secure_headers(htmx=True),
             name="POST autosave",
         )
