@@ -34,17 +34,12 @@ from exams.snapshots import ItemSnapshot
 
 
 class AttemptError(Exception):
-    """A request the attempt's state refuses; `status` is the HTTP status to answer.
+    """A request the attempt's state refuses; `status` is the HTTP status to answer."""
 
-    A refused save carries the `item` as stored, so the page can show the
-    answer the server holds.
-    """
-
-    def __init__(self, message: str, status: int = 409, item: AttemptItem | None = None) -> None:
+    def __init__(self, message: str, status: int = 409) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
-        self.item = item
 
 
 STALE_MESSAGE = (
@@ -193,6 +188,15 @@ class Saved:
     changed: bool
 
 
+class StaleWrite(AttemptError):
+    """A write older than the stored answer: refused. `current` is what the
+    server holds, so the page can show it."""
+
+    def __init__(self, current: Saved) -> None:
+        super().__init__(STALE_MESSAGE)
+        self.current = current
+
+
 def _lock_item(*, user, attempt_id: int, position: int) -> AttemptItem:
     """The item with its attempt, the attempt row locked until the transaction ends.
 
@@ -221,8 +225,8 @@ def save_answer(
 
     Lock the attempt → check it takes answers → parse the answer against the
     item's snapshot → judge the write against what is stored → write. Raises
-    AttemptItem.DoesNotExist (not the learner's), AttemptError (closed, or a
-    stale write: `error.item` then holds the stored answer) and AnswerInvalid.
+    AttemptItem.DoesNotExist (not the learner's), StaleWrite (older than the
+    stored answer), AttemptError (the attempt is closed) and AnswerInvalid.
     """
     with transaction.atomic():
         item = _lock_item(user=user, attempt_id=attempt_id, position=position)
@@ -230,8 +234,6 @@ def save_answer(
         snapshot = ItemSnapshot.from_json(item.snapshot)
         response = snapshot.parse_response(data)
         verdict = judge_write(item=item, write=write, same_answer=response == item.response)
-        if verdict is Verdict.STALE:
-            raise AttemptError(STALE_MESSAGE, item=item)
         changed = verdict is Verdict.APPLY
         if changed:
             item.response = response
@@ -242,7 +244,10 @@ def save_answer(
         answered = AttemptItem.objects.filter(
             attempt_id=item.attempt_id, answered_at__isnull=False
         ).count()
-    return Saved(item=item, answered_count=answered, changed=changed)
+    saved = Saved(item=item, answered_count=answered, changed=changed)
+    if verdict is Verdict.STALE:
+        raise StaleWrite(saved)
+    return saved
 
 
 def set_flag(*, user, attempt_id: int, position: int, flagged: bool, now: datetime) -> AttemptItem:

@@ -252,19 +252,22 @@ def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> Http
         return _refused(
             request, _own_attempt_or_404(request, attempt_id), position, str(error), 400
         )
+    except attempts.StaleWrite as stale:
+        current = stale.current
+        if not request.htmx:
+            return _refused(request, current.item.attempt, position, stale.message, stale.status)
+        # Show the answer the server holds, with its version, in place of the page's.
+        return _status(
+            request,
+            current.item.attempt,
+            current.item,
+            message=stale.message,
+            level="error",
+            status=stale.status,
+            answered=current.answered_count,
+            fields=True,
+        )
     except attempts.AttemptError as error:
-        if error.item is not None and request.htmx:
-            # A stale write: show the answer the server holds, with its number.
-            item = error.item
-            return _status(
-                request,
-                item.attempt,
-                item,
-                message=error.message,
-                level="error",
-                status=error.status,
-                fields=True,
-            )
         attempt = _own_attempt_or_404(request, attempt_id)
         return _refused(request, attempt, position, error.message, error.status)
     attempt = saved.item.attempt
