@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.forms import Textarea
+from django.forms import ModelForm, Textarea
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from exams.bank.loader import record_version, spec_from_question
-from exams.bank.rules import ORDERING, Option, option_problems
+from exams.bank.rules import ORDERING, Option, blank_markdown_problem, option_problems
 from exams.bank.schema import FORMAT, dump_bank
 from exams.models import (
     Attempt,
@@ -35,6 +35,31 @@ from exams.models import (
     QuestionVersion,
     TaskStatement,
 )
+
+
+def refuse_blank_markdown(form: ModelForm, names: tuple[str, ...]) -> None:
+    """Attach the bank rule's error to each Markdown field that would show nothing."""
+    for name in names:
+        problem = blank_markdown_problem(form.fields[name].label, form.cleaned_data.get(name) or "")
+        if problem:
+            form.add_error(name, problem)
+
+
+class ChoiceForm(ModelForm):
+    def clean(self) -> dict:
+        data = super().clean()
+        refuse_blank_markdown(self, ("text", "match", "feedback"))
+        return data
+
+
+class QuestionForm(ModelForm):
+    class Meta:
+        widgets = {"source": Textarea(attrs={"rows": 2, "cols": 80})}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        refuse_blank_markdown(self, ("stem", "explanation"))
+        return data
 
 
 class ChoiceInlineFormSet(BaseInlineFormSet):
@@ -71,6 +96,7 @@ class ChoiceInlineFormSet(BaseInlineFormSet):
 
 class ChoiceInline(admin.TabularInline):
     model = Choice
+    form = ChoiceForm
     formset = ChoiceInlineFormSet
     fields = ["position", "text", "match", "is_correct", "feedback"]
     extra = 0
@@ -127,6 +153,7 @@ def _set_status(request: HttpRequest, queryset: QuerySet, status: str, verb: str
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionForm
     list_display = [
         "external_id",
         "short_stem",
@@ -140,7 +167,14 @@ class QuestionAdmin(admin.ModelAdmin):
     list_display_links = ["external_id", "short_stem"]
     list_filter = [TaskStatementFilter, "objective", "kind", "status", "difficulty"]
     list_select_related = ["objective"]
-    search_fields = ["external_id", "stem", "explanation", "choices__text", "objective__code"]
+    search_fields = [
+        "external_id",
+        "stem",
+        "explanation",
+        "source",
+        "choices__text",
+        "objective__code",
+    ]
     autocomplete_fields = ["objective"]
     readonly_fields = ["version", "created_at", "updated_at", "preview_link"]
     fieldsets = [

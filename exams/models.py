@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from exams.bank.rules import SOURCE_MAX_LENGTH
+
 
 class Domain(models.Model):
     code = models.CharField(max_length=20, unique=True)
@@ -96,7 +98,9 @@ class Question(models.Model):
     stem = models.TextField(help_text="Markdown. For multiple response, say how many to pick.")
     explanation = models.TextField(help_text="Markdown, shown after the question is answered.")
     source = models.CharField(
-        max_length=200, help_text='Where the fact lives in the source material, e.g. "seed 1.1".'
+        max_length=SOURCE_MAX_LENGTH,
+        help_text="For instructors, never shown to learners: where the fact lives, e.g. "
+        '"seed 2.1" and the documentation pages it rests on (URLs).',
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -14,7 +14,16 @@ from typing import Any
 
 import yaml
 
-from exams.bank.rules import KINDS, MATCHING, ORDERING, Option, option_field, option_problems
+from exams.bank.rules import (
+    KINDS,
+    MATCHING,
+    ORDERING,
+    SOURCE_MAX_LENGTH,
+    Option,
+    blank_markdown_problem,
+    option_field,
+    option_problems,
+)
 
 FORMAT = "quizsite-bank/1"
 STATUSES = ("draft", "published", "retired")
@@ -175,6 +184,7 @@ class _Reader:
         question: str | None = None,
         required: bool = True,
         field_name: str | None = None,
+        markdown: bool = False,
     ) -> str:
         value = data.get(key)
         name = field_name or key
@@ -189,6 +199,9 @@ class _Reader:
         value = normalize_text(value)
         if not value:
             self.error(f"{what} must not be empty", question, name)
+        problem = blank_markdown_problem(what, value) if markdown else None
+        if problem:
+            self.error(problem, question, name)
         return value
 
 
@@ -314,9 +327,15 @@ def _parse_question(reader: _Reader, qid: str, data: dict) -> QuestionSpec | Non
     status = data.get("status", DEFAULT_STATUS)
     if status not in STATUSES:
         reader.error(f"status must be one of {', '.join(STATUSES)}", qid, "status")
-    stem = reader.text(data, "stem", "stem", qid)
-    explanation = reader.text(data, "explanation", "explanation", qid)
+    stem = reader.text(data, "stem", "stem", qid, markdown=True)
+    explanation = reader.text(data, "explanation", "explanation", qid, markdown=True)
     source = reader.text(data, "source", "source", qid)
+    if len(source) > SOURCE_MAX_LENGTH:
+        reader.error(
+            f"source must be at most {SOURCE_MAX_LENGTH} characters (it has {len(source)})",
+            qid,
+            "source",
+        )
 
     options: list[Option] = []
     if kind is not None:
@@ -351,19 +370,29 @@ def _parse_options(reader: _Reader, qid: str, kind: str, raw: Any, key: str) -> 
     for index, item in enumerate(raw, start=1):
         where = f"{key}[{index}]"
         if kind == ORDERING and isinstance(item, str):
-            options.append(Option(text=normalize_text(item)))
+            text = normalize_text(item)
+            problem = blank_markdown_problem("text", text)
+            if problem:
+                reader.error(problem, qid, f"{where}.text")
+            options.append(Option(text=text))
             continue
         entry = reader.mapping(item, where, qid)
         if entry is None:
             continue
         reader.unknown_keys(entry, OPTION_KEYS[key], where, qid)
-        feedback = reader.text(entry, "feedback", "feedback", qid, False, f"{where}.feedback")
+        feedback = reader.text(
+            entry, "feedback", "feedback", qid, False, f"{where}.feedback", markdown=True
+        )
         if kind == MATCHING:
-            prompt = reader.text(entry, "prompt", "prompt", qid, field_name=f"{where}.prompt")
-            match = reader.text(entry, "match", "match", qid, field_name=f"{where}.match")
+            prompt = reader.text(
+                entry, "prompt", "prompt", qid, field_name=f"{where}.prompt", markdown=True
+            )
+            match = reader.text(
+                entry, "match", "match", qid, field_name=f"{where}.match", markdown=True
+            )
             options.append(Option(text=prompt, match=match, feedback=feedback))
             continue
-        text = reader.text(entry, "text", "text", qid, field_name=f"{where}.text")
+        text = reader.text(entry, "text", "text", qid, field_name=f"{where}.text", markdown=True)
         correct = entry.get("correct", False)
         if not isinstance(correct, bool):
             reader.error("correct must be true or false", qid, f"{where}.correct")

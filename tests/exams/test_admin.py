@@ -238,3 +238,43 @@ def test_a_learner_is_sent_to_the_admin_login(client, learner):
     client.force_login(learner)
     response = client.get(reverse("admin:exams_question_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("field", "label"),
+    [
+        ("stem", "Stem"),
+        ("explanation", "Explanation"),
+        ("choices-0-text", "Text"),
+        ("choices-1-feedback", "Feedback"),
+    ],
+)
+def test_text_that_sanitizes_to_nothing_is_refused_in_the_admin(
+    instructor_client, bank, field, label
+):
+    question = single_question()
+    before = (question.stem, question.version)
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    data[field] = "<script>x</script>"
+
+    response = instructor_client.post(change_url(question), data)
+
+    assert response.status_code == 200
+    errors = response.context["errors"]
+    assert (
+        f"{label} shows learners nothing once sanitized (scripts, styles, comments and HTML "
+        "tags are removed): write it as Markdown text"
+    ) in [str(e) for error_list in errors for e in error_list]
+    question.refresh_from_db()
+    assert (question.stem, question.version) == before
+
+
+def test_the_source_is_shown_and_edited_in_the_admin(instructor_client, bank):
+    question = single_question()
+    page = instructor_client.get(change_url(question)).content.decode()
+    assert 'name="source"' in page and question.source in page
+    data = form_data(page)
+    data["source"] = "seed 2.1; https://docs.aws.amazon.com/bedrock/latest/userguide/" + "a" * 500
+    instructor_client.post(change_url(question), data)
+    question.refresh_from_db()
+    assert len(question.source) > 500

@@ -248,3 +248,50 @@ def test_an_unquoted_numeric_code_gets_a_hint(db, write_bank):
 def test_a_missing_file_is_reported_not_crashed(db, tmp_path, capsys):
     problems = load_failing(tmp_path / "nope.yaml", capsys)
     assert problems[0].startswith(f"{tmp_path / 'nope.yaml'}: cannot be read")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (("stem: Which one?", "stem: <script>x</script>"), "stem"),
+        (("explanation: Because bravo.", "explanation: <script>x</script>"), "explanation"),
+        (("- text: Alpha", "- text: <script>x</script>"), "choices[1].text"),
+        (("feedback: Alpha is wrong.", "feedback: <style>p {}</style>"), "choices[1].feedback"),
+    ],
+)
+def test_text_that_sanitizes_to_nothing_is_refused_naming_the_field(db, write_bank, change, field):
+    text = bank_text(single_question()).replace(*change)
+    with pytest.raises(BankInvalid) as caught:
+        load_bank_files([write_bank(text)])
+    assert [str(e) for e in caught.value.errors] == [
+        f"{write_bank(text)}, question 'q-single', field '{field}': {field.split('.')[-1]} "
+        "shows learners nothing once sanitized (scripts, styles, comments and HTML tags are "
+        "removed): write it as Markdown text"
+    ]
+    assert counts()["questions"] == 0
+
+
+def test_a_matching_pair_that_sanitizes_to_nothing_is_refused(db, write_bank):
+    text = bank_text(MATCHING.replace("match: Woof", "match: <script>x</script>"))
+    with pytest.raises(BankInvalid) as caught:
+        load_bank_files([write_bank(text)])
+    assert [e.field for e in caught.value.errors] == ["pairs[2].match"]
+
+
+def test_a_long_source_with_documentation_urls_loads(db, write_bank):
+    source = (
+        "seed 2.1; https://docs.aws.amazon.com/bedrock/latest/userguide/custom-models.html; "
+        "https://docs.aws.amazon.com/sagemaker/latest/dg/jumpstart-foundation-models-fine-"
+        "tuning-domain-adaptation.html " + "x" * 300
+    )
+    load_bank_files([write_bank(bank_text(single_question()).replace("seed 1.1", source))])
+    assert Question.objects.get().source == source
+
+
+def test_a_source_over_1000_characters_is_refused(db, write_bank):
+    text = bank_text(single_question()).replace("seed 1.1", "s" * 1001)
+    with pytest.raises(BankInvalid) as caught:
+        load_bank_files([write_bank(text)])
+    assert [str(e).split(": ", 1)[1] for e in caught.value.errors] == [
+        "source must be at most 1000 characters (it has 1001)"
+    ]
