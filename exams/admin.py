@@ -10,15 +10,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.forms import ModelForm, Textarea
+from django.forms import HiddenInput, IntegerField, ModelForm, Textarea
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from exams.bank.history import set_status, stale_edit_message
 from exams.bank.loader import record_version, spec_from_question
 from exams.bank.rules import ORDERING, Option, blank_markdown_problem, option_problems
 from exams.bank.schema import FORMAT, dump_bank
@@ -53,12 +55,30 @@ class ChoiceForm(ModelForm):
 
 
 class QuestionForm(ModelForm):
+    # The question's revision when the form was opened; a save over a newer one
+    # would silently discard somebody else's change.
+    opened_revision = IntegerField(widget=HiddenInput, min_value=1)
+
     class Meta:
         widgets = {"source": Textarea(attrs={"rows": 2, "cols": 80})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["opened_revision"].initial = self.instance.revision
 
     def clean(self) -> dict:
         data = super().clean()
         refuse_blank_markdown(self, ("stem", "explanation"))
+        if self.instance.pk and "opened_revision" in data:
+            # The admin runs the whole save in one transaction: the lock holds
+            # until this save commits, so a concurrent one waits and then fails here.
+            # No join here: after waiting for a lock, PostgreSQL re-reads the locked
+            # row but not the joined ones, so `updated_by` is read afterwards.
+            current = Question.objects.select_for_update().get(pk=self.instance.pk)
+            problem = stale_edit_message(current, seen_revision=data["opened_revision"])
+            if problem:
+                raise ValidationError(problem)
+            self.instance.revision = current.revision
         return data
 
 
@@ -142,10 +162,19 @@ class TaskStatementFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _set_status(request: HttpRequest, queryset: QuerySet, status: str, verb: str) -> None:
-    changed = queryset.exclude(status=status).update(status=status)
-    unchanged = queryset.count() - changed
-    message = f"{changed} question(s) {verb}."
+def _set_status(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, status: str, verb: str
+) -> None:
+    changed = set_status(questions=queryset, status=status, user=request.user, now=timezone.now())
+    label = Question.Status(status).label
+    for question, old_status in changed:
+        model_admin.log_change(
+            request,
+            question,
+            f"Status: {Question.Status(old_status).label} → {label} (bulk action).",
+        )
+    unchanged = queryset.count() - len(changed)
+    message = f"{len(changed)} question(s) {verb}."
     if unchanged:
         message += f" {unchanged} already were."
     messages.success(request, message)
@@ -176,13 +205,25 @@ class QuestionAdmin(admin.ModelAdmin):
         "objective__code",
     ]
     autocomplete_fields = ["objective"]
-    readonly_fields = ["version", "created_at", "updated_at", "preview_link"]
+    readonly_fields = ["version", "created_at", "last_change", "preview_link"]
     fieldsets = [
-        (None, {"fields": ["external_id", "objective", "kind", "difficulty", "status"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "external_id",
+                    "objective",
+                    "kind",
+                    "difficulty",
+                    "status",
+                    "opened_revision",
+                ]
+            },
+        ),
         ("Question", {"fields": ["stem", "explanation", "source"]}),
         (
             "About",
-            {"fields": ["version", "preview_link", "created_at", "updated_at"]},
+            {"fields": ["version", "preview_link", "created_at", "last_change"]},
         ),
     ]
     inlines = [ChoiceInline, QuestionVersionInline]
@@ -200,6 +241,13 @@ class QuestionAdmin(admin.ModelAdmin):
     @admin.display(description="Objective", ordering="objective__code")
     def objective_code(self, question: Question) -> str:
         return question.objective.code
+
+    @admin.display(description="Last changed")
+    def last_change(self, question: Question) -> str:
+        if not question.pk:
+            return "–"
+        who = question.updated_by.get_username() if question.updated_by else "a bank file load"
+        return f"{question.updated_at:%Y-%m-%d %H:%M} UTC by {who} (revision {question.revision})"
 
     @admin.display(description="Preview")
     def preview_link(self, question: Question) -> str:
@@ -232,6 +280,12 @@ class QuestionAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/exams/question/preview.html", context)
 
+    def save_model(self, request: HttpRequest, obj: Question, form, change: bool) -> None:
+        if change:
+            obj.revision += 1
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if record_version(form.instance, user=request.user, note="edited in the admin"):
@@ -245,15 +299,15 @@ class QuestionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected questions", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_status(request, queryset, Question.Status.PUBLISHED, "published")
+        _set_status(self, request, queryset, Question.Status.PUBLISHED, "published")
 
     @admin.action(description="Retire selected questions", permissions=["change"])
     def retire(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_status(request, queryset, Question.Status.RETIRED, "retired")
+        _set_status(self, request, queryset, Question.Status.RETIRED, "retired")
 
     @admin.action(description="Move selected questions to draft", permissions=["change"])
     def move_to_draft(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_status(request, queryset, Question.Status.DRAFT, "moved to draft")
+        _set_status(self, request, queryset, Question.Status.DRAFT, "moved to draft")
 
     @admin.action(description="Export selected questions as a bank file", permissions=["view"])
     def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:

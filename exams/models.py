@@ -103,8 +103,20 @@ class Question(models.Model):
         '"seed 2.1" and the documentation pages it rests on (URLs).',
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Changes on every save of the question (its content, its status, a bulk
+    # action, a bank load): the admin form carries it and refuses a stale save.
+    revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when a bank file load or a script made the last change.",
+    )
 
     objects = QuestionQuerySet.as_manager()
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
+from exams.bank.history import bump_revisions
 from exams.bank.rules import MATCHING, MULTIPLE, SINGLE, Option
 from exams.bank.schema import BankError, BankSpec, QuestionSpec, parse_bank
 from exams.models import Choice, Domain, Objective, Question, QuestionVersion, TaskStatement
@@ -135,7 +138,11 @@ def _cross_check(specs: Sequence[BankSpec]) -> list[BankError]:
 
 
 def load_bank_files(
-    paths: Iterable[Path | str], *, only_new: bool = False, user=None
+    paths: Iterable[Path | str],
+    *,
+    only_new: bool = False,
+    user=None,
+    now: datetime | None = None,
 ) -> LoadReport:
     """Validate all files, then load them in one transaction (or raise BankInvalid).
 
@@ -149,11 +156,11 @@ def load_bank_files(
     report = LoadReport()
     with transaction.atomic():
         for spec in specs:
-            _apply(spec, report, only_new=only_new, user=user)
+            _apply(spec, report, only_new=only_new, user=user, now=now or timezone.now())
     return report
 
 
-def _apply(spec: BankSpec, report: LoadReport, *, only_new: bool, user) -> None:
+def _apply(spec: BankSpec, report: LoadReport, *, only_new: bool, user, now: datetime) -> None:
     domain, created = Domain.objects.get_or_create(
         code=spec.domain_code, defaults={"title": spec.domain_title}
     )
@@ -182,17 +189,20 @@ def _apply(spec: BankSpec, report: LoadReport, *, only_new: bool, user) -> None:
             )
 
     objectives = {o.code: o for o in Objective.objects.all()}
+    # Locked so that an admin save of one of these waits, then sees the new revision.
     existing = {
         q.external_id: q
         for q in Question.objects.filter(external_id__in=[q.external_id for q in spec.questions])
+        .select_for_update(of=("self",))
         .select_related("objective")
         .prefetch_related("choices")
     }
     note = f"loaded from {Path(spec.file).name}"
+    touched: list[int] = []
     for wanted in spec.questions:
         question = existing.get(wanted.external_id)
         if question is None:
-            question = Question(external_id=wanted.external_id)
+            question = Question(external_id=wanted.external_id, updated_by=user)
             _write_question(question, wanted, objectives)
             record_version(question, user=user, note=note)
             report.created.append(wanted.external_id)
@@ -202,12 +212,15 @@ def _apply(spec: BankSpec, report: LoadReport, *, only_new: bool, user) -> None:
             _write_question(question, wanted, objectives)
             record_version(question, user=user, note=note)
             report.updated.append(wanted.external_id)
+            touched.append(question.pk)
         elif question.status != wanted.status:
             question.status = wanted.status
-            question.save(update_fields=["status", "updated_at"])
+            question.save(update_fields=["status"])
             report.status_changed.append(wanted.external_id)
+            touched.append(question.pk)
         else:
             report.unchanged.append(wanted.external_id)
+    bump_revisions(touched, user=user, now=now)
 
 
 def _upsert(model, only_new: bool, *, code: str, values: dict):

@@ -1,12 +1,18 @@
 """The question bank admin, as an instructor who is not a superuser uses it."""
 
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 
+from exams.bank.loader import load_bank_files
 from exams.models import Attempt, Question, QuestionVersion
+from tests.conftest import make_user
 
 
 class _FormReader(HTMLParser):
@@ -278,3 +284,141 @@ def test_the_source_is_shown_and_edited_in_the_admin(instructor_client, bank):
     instructor_client.post(change_url(question), data)
     question.refresh_from_db()
     assert len(question.source) > 500
+
+
+DAWN = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+MORNING = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock at DAWN; list it first so the bank and the log-ins happen then."""
+    with time_machine.travel(DAWN, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def second_instructor_client(db) -> Client:
+    user = make_user("ivan", is_staff=True)
+    user.groups.add(Group.objects.get(name="Instructors"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_save_based_on_an_old_revision_is_refused_naming_who_changed_it_and_when(
+    clock, instructor_client, second_instructor_client, bank
+):
+    question = single_question()
+    mine = form_data(instructor_client.get(change_url(question)).content.decode())
+    theirs = form_data(second_instructor_client.get(change_url(question)).content.decode())
+    assert mine["opened_revision"] == theirs["opened_revision"] == str(question.revision)
+
+    mine["stem"] = "My rewording, saved first."
+    clock.move_to(MORNING)
+    instructor_client.post(change_url(question), mine)
+    theirs["explanation"] = "Their explanation, based on the old stem."
+    clock.move_to(NOON)
+    response = second_instructor_client.post(change_url(question), theirs)
+
+    assert response.status_code == 200
+    assert (
+        f"“{question}” was changed by ines at 2026-11-24 09:30 UTC after you opened it. "
+        "Nothing was saved: open the question again to see that change, then make yours."
+    ) in response.content.decode()
+    question.refresh_from_db()
+    assert question.stem == "My rewording, saved first."
+    assert question.explanation != "Their explanation, based on the old stem."
+    assert (question.version, question.updated_by.username) == (2, "ines")
+
+
+def test_every_save_changes_the_revision_even_without_a_new_version(instructor_client, bank):
+    question = single_question()
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    data["status"] = "retired"
+    instructor_client.post(change_url(question), data)
+
+    question.refresh_from_db()
+    assert (question.status, question.version, question.revision) == ("retired", 1, 2)
+    assert (
+        form_data(instructor_client.get(change_url(question)).content.decode())["opened_revision"]
+        == "2"
+    )
+
+
+def test_a_form_opened_before_a_bulk_status_change_cannot_be_saved(instructor_client, bank):
+    question = single_question()
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    instructor_client.post(
+        reverse("admin:exams_question_changelist"),
+        {"action": "retire", "_selected_action": [question.pk]},
+    )
+    data["stem"] = "An edit based on the published question"
+
+    response = instructor_client.post(change_url(question), data)
+
+    assert "was changed by ines at" in response.content.decode()
+    question.refresh_from_db()
+    assert (question.status, question.stem) == ("retired", question.stem)
+    assert question.stem != "An edit based on the published question"
+
+
+def test_a_form_opened_before_a_bank_load_cannot_be_saved(instructor_client, bank, write_bank):
+    question = single_question()
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    from tests.conftest import SHIPPED_BANK
+
+    text = SHIPPED_BANK.read_text(encoding="utf-8")
+    stem_line = f"  - id: {question.external_id}\n"
+    start = text.index(stem_line)
+    edited = text[:start] + text[start:].replace("stem: ", "stem: Reworded in the file. ", 1)
+    load_bank_files([write_bank(edited, "aif-c01-task-3.3.yaml")])
+    data["explanation"] = "An edit based on the old version"
+
+    response = instructor_client.post(change_url(question), data)
+
+    assert "was changed by a bank file load at" in response.content.decode()
+    question.refresh_from_db()
+    assert question.explanation != "An edit based on the old version"
+
+
+def test_a_bulk_status_change_leaves_a_trace_on_every_question(clock, instructor_client, bank):
+    chosen = list(Question.objects.order_by("pk")[:2])
+    assert {question.updated_at for question in chosen} == {DAWN}
+
+    clock.move_to(MORNING)
+    instructor_client.post(
+        reverse("admin:exams_question_changelist"),
+        {"action": "retire", "_selected_action": [q.pk for q in chosen]},
+    )
+
+    for question in chosen:
+        question.refresh_from_db()
+        assert (question.status, question.revision, question.updated_at) == (
+            "retired",
+            2,
+            MORNING,
+        )
+        assert question.updated_by.username == "ines"
+        entry = LogEntry.objects.get(object_id=str(question.pk))
+        assert (entry.user.username, entry.action_time, entry.get_change_message()) == (
+            "ines",
+            MORNING,
+            "Status: Published → Retired (bulk action).",
+        )
+        history = instructor_client.get(
+            reverse("admin:exams_question_history", args=[question.pk])
+        ).content.decode()
+        assert "Status: Published → Retired (bulk action)." in history
+
+
+def test_a_bulk_action_leaves_questions_already_in_that_status_untouched(instructor_client, bank):
+    question = single_question()
+    instructor_client.post(
+        reverse("admin:exams_question_changelist"),
+        {"action": "publish", "_selected_action": [question.pk]},
+    )
+    question.refresh_from_db()
+    assert question.revision == 1
+    assert not LogEntry.objects.exists()
