@@ -118,6 +118,11 @@ class Question(models.Model):
         help_text="Empty when a bank file load or a script made the last change.",
     )
 
+    # What a bank file last set, so that a load can tell an admin edit from an old
+    # file: the hash of the content it loaded, and the status it set (empty: never).
+    loaded_hash = models.CharField(max_length=64, blank=True, editable=False)
+    loaded_status = models.CharField(max_length=10, blank=True, editable=False)
+
     objects = QuestionQuerySet.as_manager()
 
     class Meta:

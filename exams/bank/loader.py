@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from exams.bank.history import bump_revisions
 from exams.bank.rules import MATCHING, MULTIPLE, SINGLE, Option
-from exams.bank.schema import BankError, BankSpec, QuestionSpec, parse_bank
+from exams.bank.schema import BankError, BankSpec, QuestionSpec, content_hash, parse_bank
 from exams.models import Choice, Domain, Objective, Question, QuestionVersion, TaskStatement
 
 
@@ -28,6 +28,29 @@ class BankInvalid(Exception):
         self.errors = list(errors)
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A question changed in the admin since a file last loaded it, which this file
+    would change: the load leaves it as it is."""
+
+    file: str
+    external_id: str
+    fields: list[str]
+    never_loaded: bool = False
+
+    def __str__(self) -> str:
+        why = (
+            "was created in the admin, not loaded from a file,"
+            if self.never_loaded
+            else "changed in the admin since it was last loaded from a file,"
+        )
+        return (
+            f"{self.file}, question {self.external_id!r}: {why} and the file differs in "
+            f"{', '.join(self.fields)}; left as it is (--overwrite replaces it with the "
+            "file's version)"
+        )
+
+
 @dataclass
 class LoadReport:
     created: list[str] = field(default_factory=list)
@@ -35,6 +58,7 @@ class LoadReport:
     status_changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [
@@ -45,6 +69,8 @@ class LoadReport:
         ]
         if self.skipped:
             parts.append(f"{len(self.skipped)} already present and left as they are")
+        if self.conflicts:
+            parts.append(f"{len(self.conflicts)} changed in the admin and left as they are")
         return ", ".join(parts)
 
 
@@ -141,13 +167,16 @@ def load_bank_files(
     paths: Iterable[Path | str],
     *,
     only_new: bool = False,
+    overwrite: bool = False,
     user=None,
     now: datetime | None = None,
 ) -> LoadReport:
     """Validate all files, then load them in one transaction (or raise BankInvalid).
 
     With `only_new`, rows that already exist are left untouched: `make run`
-    uses it so that edits made in the admin survive a restart.
+    uses it so that edits made in the admin survive a restart. Otherwise a
+    question changed in the admin since a file last loaded it is left as it is
+    and listed in `report.conflicts` (the others still load), unless `overwrite`.
     """
     specs, errors = read_bank_files(paths)
     errors += _cross_check(specs)
@@ -156,11 +185,20 @@ def load_bank_files(
     report = LoadReport()
     with transaction.atomic():
         for spec in specs:
-            _apply(spec, report, only_new=only_new, user=user, now=now or timezone.now())
+            _apply(
+                spec,
+                report,
+                only_new=only_new,
+                overwrite=overwrite,
+                user=user,
+                now=now or timezone.now(),
+            )
     return report
 
 
-def _apply(spec: BankSpec, report: LoadReport, *, only_new: bool, user, now: datetime) -> None:
+def _apply(
+    spec: BankSpec, report: LoadReport, *, only_new: bool, overwrite: bool, user, now: datetime
+) -> None:
     domain, created = Domain.objects.get_or_create(
         code=spec.domain_code, defaults={"title": spec.domain_title}
     )
@@ -203,24 +241,50 @@ def _apply(spec: BankSpec, report: LoadReport, *, only_new: bool, user, now: dat
         question = existing.get(wanted.external_id)
         if question is None:
             question = Question(external_id=wanted.external_id, updated_by=user)
-            _write_question(question, wanted, objectives)
+            _write_question(question, wanted, objectives, status=wanted.status)
             record_version(question, user=user, note=note)
             report.created.append(wanted.external_id)
-        elif only_new:
+            continue
+        if only_new:
             report.skipped.append(wanted.external_id)
-        elif spec_from_question(question).content() != wanted.content():
-            _write_question(question, wanted, objectives)
+            continue
+        current = spec_from_question(question).content()
+        content_differs = _differences(current, wanted.content())
+        status = wanted.status if wanted.status_given else question.status
+        conflict = [] if question.loaded_hash == content_hash(current) else content_differs
+        if status != question.status and question.loaded_status != question.status:
+            conflict = [*conflict, "status"]
+        if conflict and not overwrite:
+            report.conflicts.append(
+                Conflict(spec.file, wanted.external_id, conflict, not question.loaded_hash)
+            )
+            continue
+        question.loaded_hash = content_hash(wanted.content())
+        if wanted.status_given:
+            question.loaded_status = wanted.status
+        if content_differs:
+            _write_question(question, wanted, objectives, status=status)
             record_version(question, user=user, note=note)
             report.updated.append(wanted.external_id)
             touched.append(question.pk)
-        elif question.status != wanted.status:
-            question.status = wanted.status
-            question.save(update_fields=["status"])
+        elif status != question.status:
+            question.status = status
+            question.save(update_fields=["status", "loaded_hash", "loaded_status"])
             report.status_changed.append(wanted.external_id)
             touched.append(question.pk)
         else:
+            # Bookkeeping only (an admin edit the file now holds too): not a change.
+            Question.objects.filter(pk=question.pk).update(
+                loaded_hash=question.loaded_hash, loaded_status=question.loaded_status
+            )
             report.unchanged.append(wanted.external_id)
     bump_revisions(touched, user=user, now=now)
+
+
+def _differences(current: dict, wanted: dict) -> list[str]:
+    """The content fields where the database and the file disagree, in file order."""
+    keys = [*wanted, *(key for key in current if key not in wanted)]
+    return [key for key in keys if current.get(key) != wanted.get(key)]
 
 
 def _upsert(model, only_new: bool, *, code: str, values: dict):
@@ -235,11 +299,16 @@ def _upsert(model, only_new: bool, *, code: str, values: dict):
     return obj
 
 
-def _write_question(question: Question, spec: QuestionSpec, objectives: dict) -> None:
+def _write_question(
+    question: Question, spec: QuestionSpec, objectives: dict, *, status: str
+) -> None:
     question.objective = objectives[spec.objective]
     question.kind = spec.kind
     question.difficulty = spec.difficulty
-    question.status = spec.status
+    question.status = status
+    if question.pk is None:
+        question.loaded_hash = content_hash(spec.content())
+        question.loaded_status = spec.status
     question.stem = spec.stem
     question.explanation = spec.explanation
     question.source = spec.source

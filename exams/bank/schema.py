@@ -8,6 +8,8 @@ it, versions store it, and two specs are the same question when it is equal.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +97,8 @@ class QuestionSpec:
     explanation: str
     source: str
     status: str = DEFAULT_STATUS
+    # Whether the file said `status:` itself; if not, a status set in the admin stays.
+    status_given: bool = field(default=False, compare=False)
 
     def content(self) -> dict[str, Any]:
         """What a version records: everything a learner could see, no id or status."""
@@ -117,6 +121,12 @@ class QuestionSpec:
             data["status"] = self.status
         data.update(content)
         return data
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """A fingerprint of a question's content, to tell later whether it changed."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -359,6 +369,7 @@ def _parse_question(reader: _Reader, qid: str, data: dict) -> QuestionSpec | Non
         explanation=explanation,
         source=source,
         status=status,
+        status_given="status" in data,
     )
 
 
