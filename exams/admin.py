@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from exams.bank.export import ExportError, export_questions
 from exams.bank.history import set_status, stale_edit_message
-from exams.bank.loader import record_version, spec_from_question
+from exams.bank.loader import record_version
 from exams.bank.rules import ORDERING, Option, blank_markdown_problem, option_problems
-from exams.bank.schema import FORMAT, dump_bank
+from exams.bank.schema import dump_bank
 from exams.models import (
     Attempt,
     AttemptItem,
@@ -310,32 +311,13 @@ class QuestionAdmin(admin.ModelAdmin):
         _set_status(self, request, queryset, Question.Status.DRAFT, "moved to draft")
 
     @admin.action(description="Export selected questions as a bank file", permissions=["view"])
-    def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        questions = list(
-            queryset.select_related("objective__task_statement__domain").prefetch_related("choices")
-        )
-        objectives = sorted({q.objective for q in questions}, key=lambda o: o.code)
-        tasks: dict[str, dict] = {}
-        for objective in objectives:
-            ts = objective.task_statement
-            entry = tasks.setdefault(
-                ts.code, {"code": ts.code, "title": ts.title, "objectives": []}
-            )
-            item = {"code": objective.code, "title": objective.title}
-            if objective.summary:
-                item["summary"] = objective.summary
-            entry["objectives"].append(item)
-        domain = objectives[0].task_statement.domain if objectives else None
-        data = {
-            "format": FORMAT,
-            "domain": {"code": domain.code, "title": domain.title} if domain else {},
-            "task_statements": list(tasks.values()),
-            "questions": [
-                spec_from_question(q).to_dict()
-                for q in sorted(questions, key=lambda q: (q.objective.code, q.external_id))
-            ],
-        }
-        response = HttpResponse(dump_bank(data), content_type="application/yaml; charset=utf-8")
+    def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        try:
+            text = export_questions(queryset)
+        except ExportError as error:
+            messages.error(request, str(error))
+            return None
+        response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="questions.yaml"'
         return response
 

@@ -133,7 +133,7 @@ def read_bank_files(paths: Iterable[Path | str]) -> tuple[list[BankSpec], list[B
 
 def _cross_check(specs: Sequence[BankSpec]) -> list[BankError]:
     """Problems that only show across files or against the database."""
-    errors: list[BankError] = []
+    errors = _taxonomy_moves(specs)
     known = set(Objective.objects.values_list("code", flat=True))
     for spec in specs:
         known |= spec.objective_codes()
@@ -160,6 +160,50 @@ def _cross_check(specs: Sequence[BankSpec]) -> list[BankError]:
                         "id",
                     )
                 )
+    return errors
+
+
+def _taxonomy_moves(specs: Sequence[BankSpec]) -> list[BankError]:
+    """A file that files a task statement under another domain (or an objective
+    under another task statement) than the database or an earlier file does."""
+    parents = {
+        "task statement": dict(TaskStatement.objects.values_list("code", "domain__code")),
+        "objective": dict(Objective.objects.values_list("code", "task_statement__code")),
+    }
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    errors: list[BankError] = []
+
+    def check(spec: BankSpec, what: str, code: str, parent: str, where: str) -> None:
+        owner = "domain" if what == "task statement" else "task statement"
+        in_db = parents[what].get(code)
+        if in_db is not None and in_db != parent:
+            errors.append(
+                BankError(
+                    spec.file,
+                    f"{what} {code!r} belongs to {owner} {in_db!r} in the database, not "
+                    f"{parent!r}: a bank file never moves it (move it in the admin, or fix "
+                    "the file)",
+                    field=where,
+                )
+            )
+            return
+        earlier, file = seen.setdefault((what, code), (parent, spec.file))
+        if earlier != parent:
+            errors.append(
+                BankError(
+                    spec.file,
+                    f"{what} {code!r} belongs to {owner} {earlier!r} in {file}, not {parent!r}",
+                    field=where,
+                )
+            )
+
+    for spec in specs:
+        for index, task in enumerate(spec.tasks, start=1):
+            where = f"task_statements[{index}]"
+            check(spec, "task statement", task.code, spec.domain_code, f"{where}.code")
+            for o_index, objective in enumerate(task.objectives, start=1):
+                o_where = f"{where}.objectives[{o_index}].code"
+                check(spec, "objective", objective.code, task.code, o_where)
     return errors
 
 
