@@ -7,8 +7,9 @@ words), and each save that changes what learners see writes a new version.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import NestedObjects
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, router
 from django.db.models import QuerySet
 from django.forms import HiddenInput, IntegerField, ModelForm, Textarea
 from django.forms.models import BaseInlineFormSet
@@ -18,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 
 from exams.bank.export import ExportError, export_questions
 from exams.bank.history import set_status, stale_edit_message
@@ -34,10 +35,51 @@ from exams.models import (
     ExamObjective,
     Objective,
     ObjectiveResult,
+    PracticeAnswer,
+    PracticeSession,
     Question,
     QuestionVersion,
+    ReviewCard,
     TaskStatement,
 )
+
+# Rows about learners. Instructors may delete bank content, but a delete page
+# never names a learner or shows an answer: these are counted, not listed.
+LEARNER_RECORDS = (
+    Attempt,
+    AttemptItem,
+    ObjectiveResult,
+    PracticeSession,
+    PracticeAnswer,
+    ReviewCard,
+)
+
+
+class BankAdmin(admin.ModelAdmin):
+    """An admin for bank content, whose delete pages keep learners out of sight."""
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        # Django's admin.utils.get_deleted_objects, with learners' rows anonymised.
+        collector = NestedObjects(using=router.db_for_write(self.model))
+        collector.collect(objs)
+        perms_needed: set[str] = set()
+
+        def describe(obj) -> str:
+            opts = obj._meta
+            if isinstance(obj, LEARNER_RECORDS):
+                return f"{capfirst(opts.verbose_name)} of a learner"
+            if self.admin_site.is_registered(type(obj)):
+                model_admin = self.admin_site.get_model_admin(type(obj))
+                if not model_admin.has_delete_permission(request, obj):
+                    perms_needed.add(opts.verbose_name)
+            return f"{capfirst(opts.verbose_name)}: {obj}"
+
+        protected = sorted({describe(obj) for obj in collector.protected})
+        counts = {
+            model._meta.verbose_name_plural: len(found)
+            for model, found in collector.model_objs.items()
+        }
+        return collector.nested(describe), counts, perms_needed, protected
 
 
 def refuse_blank_markdown(form: ModelForm, names: tuple[str, ...]) -> None:
@@ -182,7 +224,7 @@ def _set_status(
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(BankAdmin):
     form = QuestionForm
     list_display = [
         "external_id",
@@ -257,6 +299,13 @@ class QuestionAdmin(admin.ModelAdmin):
         url = reverse("admin:exams_question_preview", args=[question.pk])
         return format_html('<a href="{}">Preview as a learner sees it, with the key</a>', url)
 
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        shown = Question.objects.filter(pk__in=[obj.pk for obj in objs]).shown()
+        if shown:
+            # The templates say why and point to retiring instead.
+            return [], {}, set(), [f"“{question.external_id}”" for question in shown]
+        return super().get_deleted_objects(objs, request)
+
     def get_urls(self):
         preview = path(
             "<path:object_id>/preview/",
@@ -323,7 +372,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(BankAdmin):
     list_display = ["code", "title"]
     search_fields = ["code", "title"]
 
@@ -335,7 +384,7 @@ class ObjectiveInline(admin.TabularInline):
 
 
 @admin.register(TaskStatement)
-class TaskStatementAdmin(admin.ModelAdmin):
+class TaskStatementAdmin(BankAdmin):
     list_display = ["code", "title", "domain"]
     list_filter = ["domain"]
     list_select_related = ["domain"]
@@ -344,7 +393,7 @@ class TaskStatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(admin.ModelAdmin):
+class ObjectiveAdmin(BankAdmin):
     list_display = ["code", "title", "task_statement"]
     list_filter = ["task_statement"]
     list_select_related = ["task_statement"]

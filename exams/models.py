@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from exams.bank.rules import SOURCE_MAX_LENGTH
 
@@ -57,6 +57,15 @@ class Objective(models.Model):
 class QuestionQuerySet(models.QuerySet):
     def published(self) -> QuestionQuerySet:
         return self.filter(status=Question.Status.PUBLISHED)
+
+    def shown(self) -> QuestionQuerySet:
+        """Questions a learner has seen: in an attempt, a practice answer, or as the
+        question of a practice session. They are retired, never deleted."""
+        return self.filter(
+            Exists(AttemptItem.objects.filter(question=OuterRef("pk")))
+            | Exists(PracticeAnswer.objects.filter(question=OuterRef("pk")))
+            | Exists(PracticeSession.objects.filter(current_question=OuterRef("pk")))
+        )
 
 
 class Question(models.Model):
