@@ -29,6 +29,7 @@ from exams.bank.schema import dump_bank
 from exams.models import (
     Attempt,
     AttemptItem,
+    Case,
     Choice,
     Domain,
     Exam,
@@ -112,6 +113,20 @@ class QuestionForm(ModelForm):
     def clean(self) -> dict:
         data = super().clean()
         refuse_blank_markdown(self, ("stem", "explanation"))
+        case, objective = data.get("case"), data.get("objective")
+        if case and objective:
+            others = (
+                case.questions.exclude(pk=self.instance.pk)
+                .exclude(objective__task_statement=objective.task_statement_id)
+                .values_list("objective__task_statement__code", flat=True)
+                .first()
+            )
+            if others:
+                self.add_error(
+                    "case",
+                    f"The questions of case “{case.external_id}” are on task statement "
+                    f"{others}; a case stays within one task statement.",
+                )
         if self.instance.pk and "opened_revision" in data:
             # The admin runs the whole save in one transaction: the lock holds
             # until this save commits, so a concurrent one waits and then fails here.
@@ -247,7 +262,7 @@ class QuestionAdmin(BankAdmin):
         "choices__text",
         "objective__code",
     ]
-    autocomplete_fields = ["objective"]
+    autocomplete_fields = ["objective", "case"]
     readonly_fields = ["version", "created_at", "last_change", "preview_link"]
     fieldsets = [
         (
@@ -263,7 +278,7 @@ class QuestionAdmin(BankAdmin):
                 ]
             },
         ),
-        ("Question", {"fields": ["stem", "explanation", "source"]}),
+        ("Question", {"fields": ["case", "stem", "explanation", "source"]}),
         (
             "About",
             {"fields": ["version", "preview_link", "created_at", "last_change"]},
@@ -369,6 +384,61 @@ class QuestionAdmin(BankAdmin):
         response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="questions.yaml"'
         return response
+
+
+class CaseForm(ModelForm):
+    def clean(self) -> dict:
+        data = super().clean()
+        refuse_blank_markdown(self, ("scenario",))
+        return data
+
+
+class CaseQuestionInline(admin.TabularInline):
+    model = Question
+    fields = ["external_id", "objective", "kind", "status", "version"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "Questions of this case (edit each on its own page)"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(BankAdmin):
+    form = CaseForm
+    list_display = ["external_id", "title", "question_count", "updated_at"]
+    search_fields = ["external_id", "title", "scenario"]
+    readonly_fields = ["created_at", "updated_at"]
+    fields = ["external_id", "title", "scenario", "created_at", "updated_at"]
+    inlines = [CaseQuestionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(question_total=models.Count("questions"))
+
+    @admin.display(description="Questions", ordering="question_total")
+    def question_count(self, case: Case) -> int:
+        return case.question_total
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Learners read the scenario with each question: their versions record it.
+        versioned = [
+            question
+            for question in form.instance.questions.all()
+            if record_version(question, user=request.user, note="case edited in the admin")
+        ]
+        if versioned:
+            messages.info(
+                request,
+                f"{len(versioned)} question(s) of this case have a new version; attempts "
+                "already taken keep the version they showed.",
+            )
 
 
 @admin.register(Domain)

@@ -54,6 +54,29 @@ class Objective(models.Model):
         return f"{self.code} {self.title}"
 
 
+class Case(models.Model):
+    """A case study: one scenario shared by two to four independently scored questions."""
+
+    external_id = models.SlugField(
+        "ID",
+        max_length=100,
+        unique=True,
+        help_text="Stable id used by bank files; letters, digits, hyphens.",
+    )
+    title = models.CharField(max_length=200)
+    scenario = models.TextField(help_text="Markdown, shown above each question of the case.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The hash of the title and scenario a bank file last loaded (empty: never).
+    loaded_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.title}"
+
+
 class QuestionQuerySet(models.QuerySet):
     def published(self) -> QuestionQuerySet:
         return self.filter(status=Question.Status.PUBLISHED)
@@ -92,6 +115,14 @@ class Question(models.Model):
         help_text="Stable id used by bank files; letters, digits, hyphens.",
     )
     objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="questions")
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="questions",
+        help_text="The case study whose scenario is shown above this question, if any.",
+    )
     kind = models.CharField(
         max_length=10,
         choices=Kind.choices,

@@ -81,7 +81,7 @@ def _dump(domain: Domain, tasks: Iterable[TaskStatement], questions: QuerySet) -
             {"code": statement.code, "title": statement.title, "objectives": objectives}
         )
     ordered = (
-        questions.select_related("objective__task_statement")
+        questions.select_related("objective__task_statement", "case")
         .prefetch_related("choices")
         .order_by(
             "objective__task_statement__position",
@@ -90,5 +90,11 @@ def _dump(domain: Domain, tasks: Iterable[TaskStatement], questions: QuerySet) -
             "external_id",
         )
     )
+    ordered = list(ordered)
+    cases = sorted({q.case for q in ordered if q.case_id}, key=lambda c: c.external_id)
+    if cases:
+        data["cases"] = [
+            {"id": c.external_id, "title": c.title, "scenario": c.scenario} for c in cases
+        ]
     data["questions"] = [spec_from_question(q).to_dict() for q in ordered]
     return dump_bank(data)

@@ -19,7 +19,15 @@ from django.utils import timezone
 from exams.bank.history import bump_revisions
 from exams.bank.rules import MATCHING, MULTIPLE, SINGLE, Option
 from exams.bank.schema import BankError, BankSpec, QuestionSpec, content_hash, parse_bank
-from exams.models import Choice, Domain, Objective, Question, QuestionVersion, TaskStatement
+from exams.models import (
+    Case,
+    Choice,
+    Domain,
+    Objective,
+    Question,
+    QuestionVersion,
+    TaskStatement,
+)
 
 
 class BankInvalid(Exception):
@@ -37,6 +45,7 @@ class Conflict:
     external_id: str
     fields: list[str]
     never_loaded: bool = False
+    what: str = "question"
 
     def __str__(self) -> str:
         why = (
@@ -45,7 +54,7 @@ class Conflict:
             else "changed in the admin since it was last loaded from a file,"
         )
         return (
-            f"{self.file}, question {self.external_id!r}: {why} and the file differs in "
+            f"{self.file}, {self.what} {self.external_id!r}: {why} and the file differs in "
             f"{', '.join(self.fields)}; left as it is (--overwrite replaces it with the "
             "file's version)"
         )
@@ -90,7 +99,18 @@ def spec_from_question(question: Question) -> QuestionSpec:
         explanation=question.explanation,
         source=question.source,
         status=question.status,
+        case=question.case.external_id if question.case_id else "",
     )
+
+
+def versioned_content(question: Question) -> dict:
+    """What a version records: the question's content and, for a question of a
+    case, the case's title and scenario, which learners read with it."""
+    content = spec_from_question(question).content()
+    if question.case_id:
+        content["case_title"] = question.case.title
+        content["case_scenario"] = question.case.scenario
+    return content
 
 
 def record_version(question: Question, *, user=None, note: str = "") -> bool:
@@ -100,9 +120,11 @@ def record_version(question: Question, *, user=None, note: str = "") -> bool:
     instructor saves a question and its choices.
     """
     question = (
-        Question.objects.select_related("objective").prefetch_related("choices").get(pk=question.pk)
+        Question.objects.select_related("objective", "case")
+        .prefetch_related("choices")
+        .get(pk=question.pk)
     )
-    content = spec_from_question(question).content()
+    content = versioned_content(question)
     latest = question.versions.order_by("-version").first()
     if latest is not None and latest.content == content:
         return False
@@ -133,7 +155,7 @@ def read_bank_files(paths: Iterable[Path | str]) -> tuple[list[BankSpec], list[B
 
 def _cross_check(specs: Sequence[BankSpec]) -> list[BankError]:
     """Problems that only show across files or against the database."""
-    errors = _taxonomy_moves(specs)
+    errors = _taxonomy_moves(specs) + _case_problems(specs)
     known = set(Objective.objects.values_list("code", flat=True))
     for spec in specs:
         known |= spec.objective_codes()
@@ -158,6 +180,75 @@ def _cross_check(specs: Sequence[BankSpec]) -> list[BankError]:
                         f"this id is also used in {other}",
                         question.external_id,
                         "id",
+                    )
+                )
+    return errors
+
+
+def _case_problems(specs: Sequence[BankSpec]) -> list[BankError]:
+    """Cases as the run would leave them: defined once, each with at least two
+    questions, all on one task statement."""
+    errors: list[BankError] = []
+    defined: dict[str, str] = {}
+    for spec in specs:
+        for index, case in enumerate(spec.cases, start=1):
+            other = defined.setdefault(case.external_id, spec.file)
+            if other != spec.file:
+                errors.append(
+                    BankError(
+                        spec.file,
+                        f"case {case.external_id!r} is also defined in {other}",
+                        field=f"cases[{index}].id",
+                    )
+                )
+    known = set(defined) | set(Case.objects.values_list("external_id", flat=True))
+    task_of = dict(Objective.objects.values_list("code", "task_statement__code"))
+    for spec in specs:
+        task_of |= {o.code: task.code for task in spec.tasks for o in task.objectives}
+    loading = {q.external_id for spec in specs for q in spec.questions}
+    members: dict[str, dict[str, str]] = {}  # case -> {question id: task statement}
+    for external_id, case, code in Question.objects.filter(case__isnull=False).values_list(
+        "external_id", "case__external_id", "objective__task_statement__code"
+    ):
+        if external_id not in loading:
+            members.setdefault(case, {})[external_id] = code
+    for spec in specs:
+        for question in spec.questions:
+            if not question.case:
+                continue
+            if question.case not in known:
+                errors.append(
+                    BankError(
+                        spec.file,
+                        f"case {question.case!r} is not defined in the files or in the database",
+                        question.external_id,
+                        "case",
+                    )
+                )
+                continue
+            task = task_of.get(question.objective, "")
+            members.setdefault(question.case, {})[question.external_id] = task
+    for spec in specs:
+        for index, case in enumerate(spec.cases, start=1):
+            questions = members.get(case.external_id, {})
+            where = f"cases[{index}].id"
+            if len(questions) < 2:
+                errors.append(
+                    BankError(
+                        spec.file,
+                        f"case {case.external_id!r} has {len(questions)} question(s); a case "
+                        "needs at least 2",
+                        field=where,
+                    )
+                )
+            tasks = sorted(set(questions.values()) - {""})
+            if len(tasks) > 1:
+                errors.append(
+                    BankError(
+                        spec.file,
+                        f"the questions of case {case.external_id!r} are on different task "
+                        f"statements ({', '.join(tasks)}); a case stays within one",
+                        field=where,
                     )
                 )
     return errors
@@ -270,13 +361,15 @@ def _apply(
                 },
             )
 
+    changed_cases = _apply_cases(spec, report, only_new=only_new, overwrite=overwrite)
     objectives = {o.code: o for o in Objective.objects.all()}
+    cases = {c.external_id: c for c in Case.objects.all()}
     # Locked so that an admin save of one of these waits, then sees the new revision.
     existing = {
         q.external_id: q
         for q in Question.objects.filter(external_id__in=[q.external_id for q in spec.questions])
         .select_for_update(of=("self",))
-        .select_related("objective")
+        .select_related("objective", "case")
         .prefetch_related("choices")
     }
     note = f"loaded from {Path(spec.file).name}"
@@ -285,7 +378,7 @@ def _apply(
         question = existing.get(wanted.external_id)
         if question is None:
             question = Question(external_id=wanted.external_id, updated_by=user)
-            _write_question(question, wanted, objectives, status=wanted.status)
+            _write_question(question, wanted, objectives, cases, status=wanted.status)
             record_version(question, user=user, note=note)
             report.created.append(wanted.external_id)
             continue
@@ -307,7 +400,7 @@ def _apply(
         if wanted.status_given:
             question.loaded_status = wanted.status
         if content_differs:
-            _write_question(question, wanted, objectives, status=status)
+            _write_question(question, wanted, objectives, cases, status=status)
             record_version(question, user=user, note=note)
             report.updated.append(wanted.external_id)
             touched.append(question.pk)
@@ -322,7 +415,48 @@ def _apply(
                 loaded_hash=question.loaded_hash, loaded_status=question.loaded_status
             )
             report.unchanged.append(wanted.external_id)
+    # Their questions show the new scenario: each gets a version that records it.
+    for question in Question.objects.filter(case__in=changed_cases):
+        if record_version(question, user=user, note=f"case scenario {note}"):
+            touched.append(question.pk)
     bump_revisions(touched, user=user, now=now)
+
+
+def _apply_cases(
+    spec: BankSpec, report: LoadReport, *, only_new: bool, overwrite: bool
+) -> list[Case]:
+    """Create or update the file's cases; returns those whose text changed."""
+    existing = {
+        c.external_id: c
+        for c in Case.objects.filter(
+            external_id__in=[c.external_id for c in spec.cases]
+        ).select_for_update()
+    }
+    changed: list[Case] = []
+    for wanted in spec.cases:
+        case = existing.get(wanted.external_id)
+        loaded_hash = content_hash(wanted.content())
+        if case is None:
+            Case.objects.create(
+                external_id=wanted.external_id,
+                title=wanted.title,
+                scenario=wanted.scenario,
+                loaded_hash=loaded_hash,
+            )
+            continue
+        current = {"title": case.title, "scenario": case.scenario}
+        differs = _differences(current, wanted.content())
+        if only_new or not differs:
+            continue
+        if case.loaded_hash != content_hash(current) and not overwrite:
+            report.conflicts.append(
+                Conflict(spec.file, case.external_id, differs, not case.loaded_hash, "case")
+            )
+            continue
+        case.title, case.scenario, case.loaded_hash = wanted.title, wanted.scenario, loaded_hash
+        case.save()
+        changed.append(case)
+    return changed
 
 
 def _differences(current: dict, wanted: dict) -> list[str]:
@@ -344,9 +478,10 @@ def _upsert(model, only_new: bool, *, code: str, values: dict):
 
 
 def _write_question(
-    question: Question, spec: QuestionSpec, objectives: dict, *, status: str
+    question: Question, spec: QuestionSpec, objectives: dict, cases: dict, *, status: str
 ) -> None:
     question.objective = objectives[spec.objective]
+    question.case = cases[spec.case] if spec.case else None
     question.kind = spec.kind
     question.difficulty = spec.difficulty
     question.status = status

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from exams.bank.loader import load_bank_files
-from exams.models import Attempt, Question, QuestionVersion
+from exams.models import Attempt, Case, Question, QuestionVersion
 from tests.conftest import make_user
 
 
@@ -83,7 +83,7 @@ def test_the_instructors_group_has_exactly_the_banks_permissions(db):
     )
     expected = {
         f"{action}_{model}"
-        for model in ("domain", "taskstatement", "objective", "question", "choice")
+        for model in ("domain", "taskstatement", "objective", "question", "choice", "case")
         for action in ("add", "change", "delete", "view")
     } | {"view_questionversion"}
     assert codenames == expected
@@ -422,3 +422,40 @@ def test_a_bulk_action_leaves_questions_already_in_that_status_untouched(instruc
     question.refresh_from_db()
     assert question.revision == 1
     assert not LogEntry.objects.exists()
+
+
+def test_cases_are_listed_searched_and_show_their_questions(instructor_client, write_bank):
+    from tests.exams.test_bank_cases import HEADER, in_case
+
+    load_bank_files([write_bank(HEADER + in_case("c-1") + in_case("c-2"))])
+    case = Case.objects.get()
+
+    listing = instructor_client.get(reverse("admin:exams_case_changelist") + "?q=tickets")
+    page = instructor_client.get(reverse("admin:exams_case_change", args=[case.pk]))
+
+    assert list(listing.context["cl"].result_list) == [case]
+    assert listing.context["cl"].result_list[0].question_total == 2
+    text = page.content.decode()
+    assert "Questions of this case" in text and "c-1" in text and "c-2" in text
+
+
+def test_a_case_scenario_edit_in_the_admin_versions_its_questions(instructor_client, write_bank):
+    from tests.exams.test_bank_cases import HEADER, in_case
+
+    load_bank_files([write_bank(HEADER + in_case("c-1") + in_case("c-2"))])
+    case = Case.objects.get()
+    url = reverse("admin:exams_case_change", args=[case.pk])
+    data = form_data(instructor_client.get(url).content.decode())
+    data["scenario"] = "A rewritten scenario."
+
+    instructor_client.post(url, data)
+
+    for question in case.questions.all():
+        latest = question.versions.get(version=2)
+        assert (latest.content["case_scenario"], latest.note) == (
+            "A rewritten scenario.",
+            "case edited in the admin",
+        )
+    data["scenario"] = "<script>x</script>"
+    response = instructor_client.post(url, data)
+    assert "Scenario shows learners nothing once sanitized" in response.content.decode()

@@ -111,6 +111,7 @@ def instructor_pages(learner_history) -> list[str]:
         "objective": [objective],
         "taskstatement": [objective.task_statement],
         "domain": [objective.task_statement.domain],
+        "case": [],
     }
     for model, instances in objects.items():
         pages += [

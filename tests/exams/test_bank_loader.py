@@ -171,8 +171,8 @@ def test_every_problem_is_listed_with_file_question_and_field(db, write_bank, ca
         f"{path}, question 'two-correct', field 'choices': a single-answer question needs "
         "exactly one correct choice (it has 2)",
         f"{path}, question 'unknown-key', field 'hint': unknown key in a question (allowed: "
-        "choices, difficulty, explanation, id, items, kind, objective, pairs, source, status, "
-        "stem)",
+        "case, choices, difficulty, explanation, id, items, kind, objective, pairs, source, "
+        "status, stem)",
         f"{path}, question 'twin', field 'id': this id is used by another question in the file",
         f"{path}, question 'q-order', field 'items': an ordering question needs 3 to 6 items "
         "(it has 1)",
