@@ -7,35 +7,138 @@ words), and each save that changes what learners see writes a new version.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import NestedObjects
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, router
 from django.db.models import QuerySet
-from django.forms import Textarea
+from django.forms import HiddenInput, IntegerField, ModelForm, Textarea
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 
+from exams.bank.export import ExportError, export_questions
+from exams.bank.history import set_status, stale_edit_message
 from exams.bank.lint import Finding, findings_for_question, item_from_question
-from exams.bank.loader import record_version, spec_from_question
-from exams.bank.rules import ORDERING, Option, option_problems
-from exams.bank.schema import FORMAT, dump_bank
+from exams.bank.loader import record_version
+from exams.bank.rules import ORDERING, Option, blank_markdown_problem, option_problems
+from exams.bank.schema import dump_bank
 from exams.models import (
     Attempt,
     AttemptItem,
+    Case,
     Choice,
     Domain,
     Exam,
     ExamObjective,
     Objective,
     ObjectiveResult,
+    PracticeAnswer,
+    PracticeSession,
     Question,
     QuestionVersion,
+    ReviewCard,
     TaskStatement,
 )
+
+# Rows about learners. Instructors may delete bank content, but a delete page
+# never names a learner or shows an answer: these are counted, not listed.
+LEARNER_RECORDS = (
+    Attempt,
+    AttemptItem,
+    ObjectiveResult,
+    PracticeSession,
+    PracticeAnswer,
+    ReviewCard,
+)
+
+
+class BankAdmin(admin.ModelAdmin):
+    """An admin for bank content, whose delete pages keep learners out of sight."""
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        # Django's admin.utils.get_deleted_objects, with learners' rows anonymised.
+        collector = NestedObjects(using=router.db_for_write(self.model))
+        collector.collect(objs)
+        perms_needed: set[str] = set()
+
+        def describe(obj) -> str:
+            opts = obj._meta
+            if isinstance(obj, LEARNER_RECORDS):
+                return f"{capfirst(opts.verbose_name)} of a learner"
+            if self.admin_site.is_registered(type(obj)):
+                model_admin = self.admin_site.get_model_admin(type(obj))
+                if not model_admin.has_delete_permission(request, obj):
+                    perms_needed.add(opts.verbose_name)
+            return f"{capfirst(opts.verbose_name)}: {obj}"
+
+        protected = sorted({describe(obj) for obj in collector.protected})
+        counts = {
+            model._meta.verbose_name_plural: len(found)
+            for model, found in collector.model_objs.items()
+        }
+        return collector.nested(describe), counts, perms_needed, protected
+
+
+def refuse_blank_markdown(form: ModelForm, names: tuple[str, ...]) -> None:
+    """Attach the bank rule's error to each Markdown field that would show nothing."""
+    for name in names:
+        problem = blank_markdown_problem(form.fields[name].label, form.cleaned_data.get(name) or "")
+        if problem:
+            form.add_error(name, problem)
+
+
+class ChoiceForm(ModelForm):
+    def clean(self) -> dict:
+        data = super().clean()
+        refuse_blank_markdown(self, ("text", "match", "feedback"))
+        return data
+
+
+class QuestionForm(ModelForm):
+    # The question's revision when the form was opened; a save over a newer one
+    # would silently discard somebody else's change.
+    opened_revision = IntegerField(widget=HiddenInput, min_value=1)
+
+    class Meta:
+        widgets = {"source": Textarea(attrs={"rows": 2, "cols": 80})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["opened_revision"].initial = self.instance.revision
+
+    def clean(self) -> dict:
+        data = super().clean()
+        refuse_blank_markdown(self, ("stem", "explanation"))
+        case, objective = data.get("case"), data.get("objective")
+        if case and objective:
+            others = (
+                case.questions.exclude(pk=self.instance.pk)
+                .exclude(objective__task_statement=objective.task_statement_id)
+                .values_list("objective__task_statement__code", flat=True)
+                .first()
+            )
+            if others:
+                self.add_error(
+                    "case",
+                    f"The questions of case “{case.external_id}” are on task statement "
+                    f"{others}; a case stays within one task statement.",
+                )
+        if self.instance.pk and "opened_revision" in data:
+            # The admin runs the whole save in one transaction: the lock holds
+            # until this save commits, so a concurrent one waits and then fails here.
+            # No join here: after waiting for a lock, PostgreSQL re-reads the locked
+            # row but not the joined ones, so `updated_by` is read afterwards.
+            current = Question.objects.select_for_update().get(pk=self.instance.pk)
+            problem = stale_edit_message(current, seen_revision=data["opened_revision"])
+            if problem:
+                raise ValidationError(problem)
+            self.instance.revision = current.revision
+        return data
 
 
 class ChoiceInlineFormSet(BaseInlineFormSet):
@@ -72,6 +175,7 @@ class ChoiceInlineFormSet(BaseInlineFormSet):
 
 class ChoiceInline(admin.TabularInline):
     model = Choice
+    form = ChoiceForm
     formset = ChoiceInlineFormSet
     fields = ["position", "text", "match", "is_correct", "feedback"]
     extra = 0
@@ -117,10 +221,19 @@ class TaskStatementFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _set_status(request: HttpRequest, queryset: QuerySet, status: str, verb: str) -> None:
-    changed = queryset.exclude(status=status).update(status=status)
-    unchanged = queryset.count() - changed
-    message = f"{changed} question(s) {verb}."
+def _set_status(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, status: str, verb: str
+) -> None:
+    changed = set_status(questions=queryset, status=status, user=request.user, now=timezone.now())
+    label = Question.Status(status).label
+    for question, old_status in changed:
+        model_admin.log_change(
+            request,
+            question,
+            f"Status: {Question.Status(old_status).label} → {label} (bulk action).",
+        )
+    unchanged = queryset.count() - len(changed)
+    message = f"{len(changed)} question(s) {verb}."
     if unchanged:
         message += f" {unchanged} already were."
     messages.success(request, message)
@@ -141,7 +254,8 @@ def _lint_findings(pk: int) -> list[Finding]:
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(BankAdmin):
+    form = QuestionForm
     list_display = [
         "external_id",
         "short_stem",
@@ -155,15 +269,34 @@ class QuestionAdmin(admin.ModelAdmin):
     list_display_links = ["external_id", "short_stem"]
     list_filter = [TaskStatementFilter, "objective", "kind", "status", "difficulty"]
     list_select_related = ["objective"]
-    search_fields = ["external_id", "stem", "explanation", "choices__text", "objective__code"]
-    autocomplete_fields = ["objective"]
-    readonly_fields = ["version", "created_at", "updated_at", "preview_link"]
+    search_fields = [
+        "external_id",
+        "stem",
+        "explanation",
+        "source",
+        "choices__text",
+        "objective__code",
+    ]
+    autocomplete_fields = ["objective", "case"]
+    readonly_fields = ["version", "created_at", "last_change", "preview_link"]
     fieldsets = [
-        (None, {"fields": ["external_id", "objective", "kind", "difficulty", "status"]}),
-        ("Question", {"fields": ["stem", "explanation", "source"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "external_id",
+                    "objective",
+                    "kind",
+                    "difficulty",
+                    "status",
+                    "opened_revision",
+                ]
+            },
+        ),
+        ("Question", {"fields": ["case", "stem", "explanation", "source"]}),
         (
             "About",
-            {"fields": ["version", "preview_link", "created_at", "updated_at"]},
+            {"fields": ["version", "preview_link", "created_at", "last_change"]},
         ),
     ]
     inlines = [ChoiceInline, QuestionVersionInline]
@@ -182,12 +315,26 @@ class QuestionAdmin(admin.ModelAdmin):
     def objective_code(self, question: Question) -> str:
         return question.objective.code
 
+    @admin.display(description="Last changed")
+    def last_change(self, question: Question) -> str:
+        if not question.pk:
+            return "–"
+        who = question.updated_by.get_username() if question.updated_by else "a bank file load"
+        return f"{question.updated_at:%Y-%m-%d %H:%M} UTC by {who} (revision {question.revision})"
+
     @admin.display(description="Preview")
     def preview_link(self, question: Question) -> str:
         if not question.pk:
             return "Save the question to preview it."
         url = reverse("admin:exams_question_preview", args=[question.pk])
         return format_html('<a href="{}">Preview as a learner sees it, with the key</a>', url)
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        shown = Question.objects.filter(pk__in=[obj.pk for obj in objs]).shown()
+        if shown:
+            # The templates say why and point to retiring instead.
+            return [], {}, set(), [f"“{question.external_id}”" for question in shown]
+        return super().get_deleted_objects(objs, request)
 
     def get_urls(self):
         preview = path(
@@ -226,6 +373,12 @@ class QuestionAdmin(admin.ModelAdmin):
             context["lint_findings"] = _lint_findings(obj.pk)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def save_model(self, request: HttpRequest, obj: Question, form, change: bool) -> None:
+        if change:
+            obj.revision += 1
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if record_version(form.instance, user=request.user, note="edited in the admin"):
@@ -239,49 +392,85 @@ class QuestionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected questions", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_status(request, queryset, Question.Status.PUBLISHED, "published")
+        _set_status(self, request, queryset, Question.Status.PUBLISHED, "published")
 
     @admin.action(description="Retire selected questions", permissions=["change"])
     def retire(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_status(request, queryset, Question.Status.RETIRED, "retired")
+        _set_status(self, request, queryset, Question.Status.RETIRED, "retired")
 
     @admin.action(description="Move selected questions to draft", permissions=["change"])
     def move_to_draft(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_status(request, queryset, Question.Status.DRAFT, "moved to draft")
+        _set_status(self, request, queryset, Question.Status.DRAFT, "moved to draft")
 
     @admin.action(description="Export selected questions as a bank file", permissions=["view"])
-    def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        questions = list(
-            queryset.select_related("objective__task_statement__domain").prefetch_related("choices")
-        )
-        objectives = sorted({q.objective for q in questions}, key=lambda o: o.code)
-        tasks: dict[str, dict] = {}
-        for objective in objectives:
-            ts = objective.task_statement
-            entry = tasks.setdefault(
-                ts.code, {"code": ts.code, "title": ts.title, "objectives": []}
-            )
-            item = {"code": objective.code, "title": objective.title}
-            if objective.summary:
-                item["summary"] = objective.summary
-            entry["objectives"].append(item)
-        domain = objectives[0].task_statement.domain if objectives else None
-        data = {
-            "format": FORMAT,
-            "domain": {"code": domain.code, "title": domain.title} if domain else {},
-            "task_statements": list(tasks.values()),
-            "questions": [
-                spec_from_question(q).to_dict()
-                for q in sorted(questions, key=lambda q: (q.objective.code, q.external_id))
-            ],
-        }
-        response = HttpResponse(dump_bank(data), content_type="application/yaml; charset=utf-8")
+    def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        try:
+            text = export_questions(queryset)
+        except ExportError as error:
+            messages.error(request, str(error))
+            return None
+        response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="questions.yaml"'
         return response
 
 
+class CaseForm(ModelForm):
+    def clean(self) -> dict:
+        data = super().clean()
+        refuse_blank_markdown(self, ("scenario",))
+        return data
+
+
+class CaseQuestionInline(admin.TabularInline):
+    model = Question
+    fields = ["external_id", "objective", "kind", "status", "version"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "Questions of this case (edit each on its own page)"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(BankAdmin):
+    form = CaseForm
+    list_display = ["external_id", "title", "question_count", "updated_at"]
+    search_fields = ["external_id", "title", "scenario"]
+    readonly_fields = ["created_at", "updated_at"]
+    fields = ["external_id", "title", "scenario", "created_at", "updated_at"]
+    inlines = [CaseQuestionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(question_total=models.Count("questions"))
+
+    @admin.display(description="Questions", ordering="question_total")
+    def question_count(self, case: Case) -> int:
+        return case.question_total
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Learners read the scenario with each question: their versions record it.
+        versioned = [
+            question
+            for question in form.instance.questions.all()
+            if record_version(question, user=request.user, note="case edited in the admin")
+        ]
+        if versioned:
+            messages.info(
+                request,
+                f"{len(versioned)} question(s) of this case have a new version; attempts "
+                "already taken keep the version they showed.",
+            )
+
+
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(BankAdmin):
     list_display = ["code", "title"]
     search_fields = ["code", "title"]
 
@@ -293,7 +482,7 @@ class ObjectiveInline(admin.TabularInline):
 
 
 @admin.register(TaskStatement)
-class TaskStatementAdmin(admin.ModelAdmin):
+class TaskStatementAdmin(BankAdmin):
     list_display = ["code", "title", "domain"]
     list_filter = ["domain"]
     list_select_related = ["domain"]
@@ -302,7 +491,7 @@ class TaskStatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(admin.ModelAdmin):
+class ObjectiveAdmin(BankAdmin):
     list_display = ["code", "title", "task_statement"]
     list_filter = ["task_statement"]
     list_select_related = ["task_statement"]

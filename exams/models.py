@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+
+from exams.bank.rules import SOURCE_MAX_LENGTH
 
 
 class Domain(models.Model):
@@ -52,9 +54,41 @@ class Objective(models.Model):
         return f"{self.code} {self.title}"
 
 
+class Case(models.Model):
+    """A case study: one scenario shared by two to four independently scored questions."""
+
+    external_id = models.SlugField(
+        "ID",
+        max_length=100,
+        unique=True,
+        help_text="Stable id used by bank files; letters, digits, hyphens.",
+    )
+    title = models.CharField(max_length=200)
+    scenario = models.TextField(help_text="Markdown, shown above each question of the case.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The hash of the title and scenario a bank file last loaded (empty: never).
+    loaded_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.title}"
+
+
 class QuestionQuerySet(models.QuerySet):
     def published(self) -> QuestionQuerySet:
         return self.filter(status=Question.Status.PUBLISHED)
+
+    def shown(self) -> QuestionQuerySet:
+        """Questions a learner has seen: in an attempt, a practice answer, or as the
+        question of a practice session. They are retired, never deleted."""
+        return self.filter(
+            Exists(AttemptItem.objects.filter(question=OuterRef("pk")))
+            | Exists(PracticeAnswer.objects.filter(question=OuterRef("pk")))
+            | Exists(PracticeSession.objects.filter(current_question=OuterRef("pk")))
+        )
 
 
 class Question(models.Model):
@@ -81,6 +115,14 @@ class Question(models.Model):
         help_text="Stable id used by bank files; letters, digits, hyphens.",
     )
     objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="questions")
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="questions",
+        help_text="The case study whose scenario is shown above this question, if any.",
+    )
     kind = models.CharField(
         max_length=10,
         choices=Kind.choices,
@@ -96,11 +138,30 @@ class Question(models.Model):
     stem = models.TextField(help_text="Markdown. For multiple response, say how many to pick.")
     explanation = models.TextField(help_text="Markdown, shown after the question is answered.")
     source = models.CharField(
-        max_length=200, help_text='Where the fact lives in the source material, e.g. "seed 1.1".'
+        max_length=SOURCE_MAX_LENGTH,
+        help_text="For instructors, never shown to learners: where the fact lives, e.g. "
+        '"seed 2.1" and the documentation pages it rests on (URLs).',
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Changes on every save of the question (its content, its status, a bulk
+    # action, a bank load): the admin form carries it and refuses a stale save.
+    revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when a bank file load or a script made the last change.",
+    )
+
+    # What a bank file last set, so that a load can tell an admin edit from an old
+    # file: the hash of the content it loaded, and the status it set (empty: never).
+    loaded_hash = models.CharField(max_length=64, blank=True, editable=False)
+    loaded_status = models.CharField(max_length=10, blank=True, editable=False)
 
     objects = QuestionQuerySet.as_manager()
 

@@ -6,12 +6,19 @@ same answer with the same words.
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.html import strip_tags
+
+from exams.markdown import sanitize_markdown
+
 SINGLE, MULTIPLE, ORDERING, MATCHING = "single", "multiple", "ordering", "matching"
 KINDS = (SINGLE, MULTIPLE, ORDERING, MATCHING)
+# Room for a seed reference and two or three documentation URLs.
+SOURCE_MAX_LENGTH = 1000
 
 # kind: (what an option is called, fewest, most)
 LIMITS: dict[str, tuple[str, int, int]] = {
@@ -76,6 +83,21 @@ def option_problems(kind: str, options: Sequence[Option]) -> list[str]:
             problems.append(f"only matching questions have matches; {label} does not")
         problems += _repeats("text", [option.text for option in options])
     return problems
+
+
+def blank_markdown_problem(what: str, text: str) -> str | None:
+    """Markdown that learners would see as nothing, once sanitized: a stem of
+    `<script>x</script>` renders as a blank question. The test is the renderer's
+    own output, so it can never disagree with what the page shows."""
+    if not text.strip():
+        return None
+    visible = html.unescape(strip_tags(sanitize_markdown(text)))
+    if visible.strip():
+        return None
+    return (
+        f"{what} shows learners nothing once sanitized (scripts, styles, comments and "
+        "HTML tags are removed): write it as Markdown text"
+    )
 
 
 def _repeats(what: str, values: Sequence[str]) -> list[str]:

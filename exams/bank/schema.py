@@ -8,20 +8,32 @@ it, versions store it, and two specs are the same question when it is equal.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from exams.bank.rules import KINDS, MATCHING, ORDERING, Option, option_field, option_problems
+from exams.bank.rules import (
+    KINDS,
+    MATCHING,
+    ORDERING,
+    SOURCE_MAX_LENGTH,
+    Option,
+    blank_markdown_problem,
+    option_field,
+    option_problems,
+)
 
 FORMAT = "quizsite-bank/1"
 STATUSES = ("draft", "published", "retired")
 DEFAULT_STATUS = "published"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
-TOP_KEYS = {"format", "domain", "task_statements", "questions"}
+TOP_KEYS = {"format", "domain", "task_statements", "cases", "questions"}
+CASE_KEYS = {"id", "title", "scenario"}
 DOMAIN_KEYS = {"code", "title"}
 TASK_KEYS = {"code", "title", "objectives"}
 OBJECTIVE_KEYS = {"code", "title", "summary"}
@@ -31,6 +43,7 @@ QUESTION_KEYS = {
     "kind",
     "difficulty",
     "status",
+    "case",
     "stem",
     "choices",
     "items",
@@ -76,6 +89,19 @@ class TaskSpec:
 
 
 @dataclass(frozen=True)
+class CaseSpec:
+    external_id: str
+    title: str
+    scenario: str
+
+    def content(self) -> dict[str, str]:
+        return {"title": self.title, "scenario": self.scenario}
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.external_id, **self.content()}
+
+
+@dataclass(frozen=True)
 class QuestionSpec:
     external_id: str
     objective: str
@@ -86,13 +112,18 @@ class QuestionSpec:
     explanation: str
     source: str
     status: str = DEFAULT_STATUS
+    # Whether the file said `status:` itself; if not, a status set in the admin stays.
+    status_given: bool = field(default=False, compare=False)
+    case: str = ""
 
     def content(self) -> dict[str, Any]:
-        """What a version records: everything a learner could see, no id or status."""
+        """Everything a learner could see, by reference for the case: no id or status."""
+        case = {"case": self.case} if self.case else {}
         return {
             "objective": self.objective,
             "kind": self.kind,
             "difficulty": self.difficulty,
+            **case,
             "stem": self.stem,
             option_field(self.kind): [_option_to_dict(self.kind, o) for o in self.options],
             "explanation": self.explanation,
@@ -106,8 +137,16 @@ class QuestionSpec:
             data[key] = content.pop(key)
         if self.status != DEFAULT_STATUS:
             data["status"] = self.status
+        if self.case:
+            data["case"] = content.pop("case")
         data.update(content)
         return data
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """A fingerprint of a question's content, to tell later whether it changed."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -116,6 +155,7 @@ class BankSpec:
     domain_code: str = ""
     domain_title: str = ""
     tasks: list[TaskSpec] = field(default_factory=list)
+    cases: list[CaseSpec] = field(default_factory=list)
     questions: list[QuestionSpec] = field(default_factory=list)
 
     def objective_codes(self) -> set[str]:
@@ -175,6 +215,7 @@ class _Reader:
         question: str | None = None,
         required: bool = True,
         field_name: str | None = None,
+        markdown: bool = False,
     ) -> str:
         value = data.get(key)
         name = field_name or key
@@ -189,6 +230,9 @@ class _Reader:
         value = normalize_text(value)
         if not value:
             self.error(f"{what} must not be empty", question, name)
+        problem = blank_markdown_problem(what, value) if markdown else None
+        if problem:
+            self.error(problem, question, name)
         return value
 
 
@@ -219,6 +263,7 @@ def parse_bank(file: str, text: str) -> tuple[BankSpec, list[BankError]]:
         spec.domain_title = reader.text(domain, "title", "domain title", field_name="domain.title")
 
     spec.tasks = _parse_tasks(reader, top.get("task_statements"))
+    spec.cases = _parse_cases(reader, top.get("cases"))
     spec.questions = _parse_questions(reader, top.get("questions"), spec.objective_codes())
     return spec, reader.errors
 
@@ -265,6 +310,39 @@ def _parse_tasks(reader: _Reader, raw: Any) -> list[TaskSpec]:
             objectives.append(ObjectiveSpec(o_code, o_title, summary))
         tasks.append(TaskSpec(code, title, tuple(objectives)))
     return tasks
+
+
+def _parse_cases(reader: _Reader, raw: Any) -> list[CaseSpec]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        reader.error("cases must be a list", field="cases")
+        return []
+    cases: list[CaseSpec] = []
+    seen: set[str] = set()
+    for index, raw_case in enumerate(raw, start=1):
+        where = f"cases[{index}]"
+        data = reader.mapping(raw_case, where)
+        if data is None:
+            continue
+        reader.unknown_keys(data, CASE_KEYS, "a case", None)
+        cid = data.get("id")
+        if not isinstance(cid, str) or not ID_PATTERN.match(cid):
+            reader.error(
+                f"{where} needs an id of letters, digits, '-' or '_' (at most 100 characters); "
+                f"got {cid!r}",
+                field=f"{where}.id",
+            )
+            continue
+        if cid in seen:
+            reader.error(f"case {cid!r} is listed twice", field=f"{where}.id")
+        seen.add(cid)
+        title = reader.text(data, "title", "case title", field_name=f"{where}.title")
+        scenario = reader.text(
+            data, "scenario", "scenario", field_name=f"{where}.scenario", markdown=True
+        )
+        cases.append(CaseSpec(cid, title, scenario))
+    return cases
 
 
 def _parse_questions(reader: _Reader, raw: Any, objective_codes: set[str]) -> list[QuestionSpec]:
@@ -314,9 +392,16 @@ def _parse_question(reader: _Reader, qid: str, data: dict) -> QuestionSpec | Non
     status = data.get("status", DEFAULT_STATUS)
     if status not in STATUSES:
         reader.error(f"status must be one of {', '.join(STATUSES)}", qid, "status")
-    stem = reader.text(data, "stem", "stem", qid)
-    explanation = reader.text(data, "explanation", "explanation", qid)
+    case = reader.text(data, "case", "case", qid, required=False)
+    stem = reader.text(data, "stem", "stem", qid, markdown=True)
+    explanation = reader.text(data, "explanation", "explanation", qid, markdown=True)
     source = reader.text(data, "source", "source", qid)
+    if len(source) > SOURCE_MAX_LENGTH:
+        reader.error(
+            f"source must be at most {SOURCE_MAX_LENGTH} characters (it has {len(source)})",
+            qid,
+            "source",
+        )
 
     options: list[Option] = []
     if kind is not None:
@@ -340,6 +425,8 @@ def _parse_question(reader: _Reader, qid: str, data: dict) -> QuestionSpec | Non
         explanation=explanation,
         source=source,
         status=status,
+        status_given="status" in data,
+        case=case,
     )
 
 
@@ -351,19 +438,29 @@ def _parse_options(reader: _Reader, qid: str, kind: str, raw: Any, key: str) -> 
     for index, item in enumerate(raw, start=1):
         where = f"{key}[{index}]"
         if kind == ORDERING and isinstance(item, str):
-            options.append(Option(text=normalize_text(item)))
+            text = normalize_text(item)
+            problem = blank_markdown_problem("text", text)
+            if problem:
+                reader.error(problem, qid, f"{where}.text")
+            options.append(Option(text=text))
             continue
         entry = reader.mapping(item, where, qid)
         if entry is None:
             continue
         reader.unknown_keys(entry, OPTION_KEYS[key], where, qid)
-        feedback = reader.text(entry, "feedback", "feedback", qid, False, f"{where}.feedback")
+        feedback = reader.text(
+            entry, "feedback", "feedback", qid, False, f"{where}.feedback", markdown=True
+        )
         if kind == MATCHING:
-            prompt = reader.text(entry, "prompt", "prompt", qid, field_name=f"{where}.prompt")
-            match = reader.text(entry, "match", "match", qid, field_name=f"{where}.match")
+            prompt = reader.text(
+                entry, "prompt", "prompt", qid, field_name=f"{where}.prompt", markdown=True
+            )
+            match = reader.text(
+                entry, "match", "match", qid, field_name=f"{where}.match", markdown=True
+            )
             options.append(Option(text=prompt, match=match, feedback=feedback))
             continue
-        text = reader.text(entry, "text", "text", qid, field_name=f"{where}.text")
+        text = reader.text(entry, "text", "text", qid, field_name=f"{where}.text", markdown=True)
         correct = entry.get("correct", False)
         if not isinstance(correct, bool):
             reader.error("correct must be true or false", qid, f"{where}.correct")

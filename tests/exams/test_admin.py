@@ -1,12 +1,18 @@
 """The question bank admin, as an instructor who is not a superuser uses it."""
 
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 
-from exams.models import Attempt, Question, QuestionVersion
+from exams.bank.loader import load_bank_files
+from exams.models import Attempt, Case, Question, QuestionVersion
+from tests.conftest import make_user
 
 
 class _FormReader(HTMLParser):
@@ -77,7 +83,7 @@ def test_the_instructors_group_has_exactly_the_banks_permissions(db):
     )
     expected = {
         f"{action}_{model}"
-        for model in ("domain", "taskstatement", "objective", "question", "choice")
+        for model in ("domain", "taskstatement", "objective", "question", "choice", "case")
         for action in ("add", "change", "delete", "view")
     } | {"view_questionversion"}
     assert codenames == expected
@@ -238,3 +244,218 @@ def test_a_learner_is_sent_to_the_admin_login(client, learner):
     client.force_login(learner)
     response = client.get(reverse("admin:exams_question_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("field", "label"),
+    [
+        ("stem", "Stem"),
+        ("explanation", "Explanation"),
+        ("choices-0-text", "Text"),
+        ("choices-1-feedback", "Feedback"),
+    ],
+)
+def test_text_that_sanitizes_to_nothing_is_refused_in_the_admin(
+    instructor_client, bank, field, label
+):
+    question = single_question()
+    before = (question.stem, question.version)
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    data[field] = "<script>x</script>"
+
+    response = instructor_client.post(change_url(question), data)
+
+    assert response.status_code == 200
+    errors = response.context["errors"]
+    assert (
+        f"{label} shows learners nothing once sanitized (scripts, styles, comments and HTML "
+        "tags are removed): write it as Markdown text"
+    ) in [str(e) for error_list in errors for e in error_list]
+    question.refresh_from_db()
+    assert (question.stem, question.version) == before
+
+
+def test_the_source_is_shown_and_edited_in_the_admin(instructor_client, bank):
+    question = single_question()
+    page = instructor_client.get(change_url(question)).content.decode()
+    assert 'name="source"' in page and question.source in page
+    data = form_data(page)
+    data["source"] = "seed 2.1; https://docs.aws.amazon.com/bedrock/latest/userguide/" + "a" * 500
+    instructor_client.post(change_url(question), data)
+    question.refresh_from_db()
+    assert len(question.source) > 500
+
+
+DAWN = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+MORNING = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock at DAWN; list it first so the bank and the log-ins happen then."""
+    with time_machine.travel(DAWN, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def second_instructor_client(db) -> Client:
+    user = make_user("ivan", is_staff=True)
+    user.groups.add(Group.objects.get(name="Instructors"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_save_based_on_an_old_revision_is_refused_naming_who_changed_it_and_when(
+    clock, instructor_client, second_instructor_client, bank
+):
+    question = single_question()
+    mine = form_data(instructor_client.get(change_url(question)).content.decode())
+    theirs = form_data(second_instructor_client.get(change_url(question)).content.decode())
+    assert mine["opened_revision"] == theirs["opened_revision"] == str(question.revision)
+
+    mine["stem"] = "My rewording, saved first."
+    clock.move_to(MORNING)
+    instructor_client.post(change_url(question), mine)
+    theirs["explanation"] = "Their explanation, based on the old stem."
+    clock.move_to(NOON)
+    response = second_instructor_client.post(change_url(question), theirs)
+
+    assert response.status_code == 200
+    assert (
+        f"“{question}” was changed by ines at 2026-11-24 09:30 UTC after you opened it. "
+        "Nothing was saved: open the question again to see that change, then make yours."
+    ) in response.content.decode()
+    question.refresh_from_db()
+    assert question.stem == "My rewording, saved first."
+    assert question.explanation != "Their explanation, based on the old stem."
+    assert (question.version, question.updated_by.username) == (2, "ines")
+
+
+def test_every_save_changes_the_revision_even_without_a_new_version(instructor_client, bank):
+    question = single_question()
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    data["status"] = "retired"
+    instructor_client.post(change_url(question), data)
+
+    question.refresh_from_db()
+    assert (question.status, question.version, question.revision) == ("retired", 1, 2)
+    assert (
+        form_data(instructor_client.get(change_url(question)).content.decode())["opened_revision"]
+        == "2"
+    )
+
+
+def test_a_form_opened_before_a_bulk_status_change_cannot_be_saved(instructor_client, bank):
+    question = single_question()
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    instructor_client.post(
+        reverse("admin:exams_question_changelist"),
+        {"action": "retire", "_selected_action": [question.pk]},
+    )
+    data["stem"] = "An edit based on the published question"
+
+    response = instructor_client.post(change_url(question), data)
+
+    assert "was changed by ines at" in response.content.decode()
+    question.refresh_from_db()
+    assert (question.status, question.stem) == ("retired", question.stem)
+    assert question.stem != "An edit based on the published question"
+
+
+def test_a_form_opened_before_a_bank_load_cannot_be_saved(instructor_client, bank, write_bank):
+    question = single_question()
+    data = form_data(instructor_client.get(change_url(question)).content.decode())
+    from tests.conftest import SHIPPED_BANK
+
+    text = SHIPPED_BANK.read_text(encoding="utf-8")
+    stem_line = f"  - id: {question.external_id}\n"
+    start = text.index(stem_line)
+    edited = text[:start] + text[start:].replace("stem: ", "stem: Reworded in the file. ", 1)
+    load_bank_files([write_bank(edited, "aif-c01-task-3.3.yaml")])
+    data["explanation"] = "An edit based on the old version"
+
+    response = instructor_client.post(change_url(question), data)
+
+    assert "was changed by a bank file load at" in response.content.decode()
+    question.refresh_from_db()
+    assert question.explanation != "An edit based on the old version"
+
+
+def test_a_bulk_status_change_leaves_a_trace_on_every_question(clock, instructor_client, bank):
+    chosen = list(Question.objects.order_by("pk")[:2])
+    assert {question.updated_at for question in chosen} == {DAWN}
+
+    clock.move_to(MORNING)
+    instructor_client.post(
+        reverse("admin:exams_question_changelist"),
+        {"action": "retire", "_selected_action": [q.pk for q in chosen]},
+    )
+
+    for question in chosen:
+        question.refresh_from_db()
+        assert (question.status, question.revision, question.updated_at) == (
+            "retired",
+            2,
+            MORNING,
+        )
+        assert question.updated_by.username == "ines"
+        entry = LogEntry.objects.get(object_id=str(question.pk))
+        assert (entry.user.username, entry.action_time, entry.get_change_message()) == (
+            "ines",
+            MORNING,
+            "Status: Published → Retired (bulk action).",
+        )
+        history = instructor_client.get(
+            reverse("admin:exams_question_history", args=[question.pk])
+        ).content.decode()
+        assert "Status: Published → Retired (bulk action)." in history
+
+
+def test_a_bulk_action_leaves_questions_already_in_that_status_untouched(instructor_client, bank):
+    question = single_question()
+    instructor_client.post(
+        reverse("admin:exams_question_changelist"),
+        {"action": "publish", "_selected_action": [question.pk]},
+    )
+    question.refresh_from_db()
+    assert question.revision == 1
+    assert not LogEntry.objects.exists()
+
+
+def test_cases_are_listed_searched_and_show_their_questions(instructor_client, write_bank):
+    from tests.exams.test_bank_cases import HEADER, in_case
+
+    load_bank_files([write_bank(HEADER + in_case("c-1") + in_case("c-2"))])
+    case = Case.objects.get()
+
+    listing = instructor_client.get(reverse("admin:exams_case_changelist") + "?q=tickets")
+    page = instructor_client.get(reverse("admin:exams_case_change", args=[case.pk]))
+
+    assert list(listing.context["cl"].result_list) == [case]
+    assert listing.context["cl"].result_list[0].question_total == 2
+    text = page.content.decode()
+    assert "Questions of this case" in text and "c-1" in text and "c-2" in text
+
+
+def test_a_case_scenario_edit_in_the_admin_versions_its_questions(instructor_client, write_bank):
+    from tests.exams.test_bank_cases import HEADER, in_case
+
+    load_bank_files([write_bank(HEADER + in_case("c-1") + in_case("c-2"))])
+    case = Case.objects.get()
+    url = reverse("admin:exams_case_change", args=[case.pk])
+    data = form_data(instructor_client.get(url).content.decode())
+    data["scenario"] = "A rewritten scenario."
+
+    instructor_client.post(url, data)
+
+    for question in case.questions.all():
+        latest = question.versions.get(version=2)
+        assert (latest.content["case_scenario"], latest.note) == (
+            "A rewritten scenario.",
+            "case edited in the admin",
+        )
+    data["scenario"] = "<script>x</script>"
+    response = instructor_client.post(url, data)
+    assert "Scenario shows learners nothing once sanitized" in response.content.decode()

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from exams.bank.loader import BankInvalid, load_bank_files
+from exams.bank.loader import BankInvalid, load_bank_files, record_version
 from exams.models import Choice, Domain, Objective, Question, QuestionVersion
 from tests.conftest import bank_text, single_question
 
@@ -171,8 +171,8 @@ def test_every_problem_is_listed_with_file_question_and_field(db, write_bank, ca
         f"{path}, question 'two-correct', field 'choices': a single-answer question needs "
         "exactly one correct choice (it has 2)",
         f"{path}, question 'unknown-key', field 'hint': unknown key in a question (allowed: "
-        "choices, difficulty, explanation, id, items, kind, objective, pairs, source, status, "
-        "stem)",
+        "case, choices, difficulty, explanation, id, items, kind, objective, pairs, source, "
+        "status, stem)",
         f"{path}, question 'twin', field 'id': this id is used by another question in the file",
         f"{path}, question 'q-order', field 'items': an ordering question needs 3 to 6 items "
         "(it has 1)",
@@ -248,3 +248,179 @@ def test_an_unquoted_numeric_code_gets_a_hint(db, write_bank):
 def test_a_missing_file_is_reported_not_crashed(db, tmp_path, capsys):
     problems = load_failing(tmp_path / "nope.yaml", capsys)
     assert problems[0].startswith(f"{tmp_path / 'nope.yaml'}: cannot be read")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (("stem: Which one?", "stem: <script>x</script>"), "stem"),
+        (("explanation: Because bravo.", "explanation: <script>x</script>"), "explanation"),
+        (("- text: Alpha", "- text: <script>x</script>"), "choices[1].text"),
+        (("feedback: Alpha is wrong.", "feedback: <style>p {}</style>"), "choices[1].feedback"),
+    ],
+)
+def test_text_that_sanitizes_to_nothing_is_refused_naming_the_field(db, write_bank, change, field):
+    text = bank_text(single_question()).replace(*change)
+    with pytest.raises(BankInvalid) as caught:
+        load_bank_files([write_bank(text)])
+    assert [str(e) for e in caught.value.errors] == [
+        f"{write_bank(text)}, question 'q-single', field '{field}': {field.split('.')[-1]} "
+        "shows learners nothing once sanitized (scripts, styles, comments and HTML tags are "
+        "removed): write it as Markdown text"
+    ]
+    assert counts()["questions"] == 0
+
+
+def test_a_matching_pair_that_sanitizes_to_nothing_is_refused(db, write_bank):
+    text = bank_text(MATCHING.replace("match: Woof", "match: <script>x</script>"))
+    with pytest.raises(BankInvalid) as caught:
+        load_bank_files([write_bank(text)])
+    assert [e.field for e in caught.value.errors] == ["pairs[2].match"]
+
+
+def test_a_long_source_with_documentation_urls_loads(db, write_bank):
+    source = (
+        "seed 2.1; https://docs.aws.amazon.com/bedrock/latest/userguide/custom-models.html; "
+        "https://docs.aws.amazon.com/sagemaker/latest/dg/jumpstart-foundation-models-fine-"
+        "tuning-domain-adaptation.html " + "x" * 300
+    )
+    load_bank_files([write_bank(bank_text(single_question()).replace("seed 1.1", source))])
+    assert Question.objects.get().source == source
+
+
+def test_a_source_over_1000_characters_is_refused(db, write_bank):
+    text = bank_text(single_question()).replace("seed 1.1", "s" * 1001)
+    with pytest.raises(BankInvalid) as caught:
+        load_bank_files([write_bank(text)])
+    assert [str(e).split(": ", 1)[1] for e in caught.value.errors] == [
+        "source must be at most 1000 characters (it has 1001)"
+    ]
+
+
+# --- a file never silently undoes work done in the admin ---------------------------------
+
+RETIRED = "    difficulty: 2\n    status: retired\n"
+
+
+def edit_in_the_admin(external_id: str, **fields) -> None:
+    """What an admin save does to the row (the admin tests cover the form itself)."""
+    question = Question.objects.get(external_id=external_id)
+    for name, value in fields.items():
+        setattr(question, name, value)
+    question.revision += 1
+    question.save()
+    record_version(question, note="edited in the admin")
+
+
+def test_a_question_edited_in_the_admin_is_not_overwritten_and_the_command_names_it(
+    db, write_bank, capsys
+):
+    path = write_bank(bank_text(single_question("edited"), single_question("other")))
+    load_bank_files([path])
+    edit_in_the_admin("edited", stem="Reworded by an instructor", explanation="Clearer.")
+    newer = bank_text(
+        single_question("edited", stem="Reworded in the file"),
+        single_question("other", stem="Also reworded in the file"),
+    )
+
+    with pytest.raises(CommandError, match=r"1 question\(s\) changed in the admin"):
+        call_command("load_bank", str(write_bank(newer)))
+
+    err = capsys.readouterr()
+    assert (
+        f"{path}, question 'edited': changed in the admin since it was last loaded from a "
+        "file, and the file differs in stem, explanation; left as it is (--overwrite replaces "
+        "it with the file's version)"
+    ) in err.err.splitlines()
+    assert "Bank loaded: 0 created, 1 updated to a new version" in err.out
+    edited = Question.objects.get(external_id="edited")
+    assert (edited.stem, edited.version) == ("Reworded by an instructor", 2)
+    # The other question did not change in the admin, so the file's new version loaded.
+    assert Question.objects.get(external_id="other").stem == "Also reworded in the file"
+
+
+def test_overwrite_replaces_a_question_edited_in_the_admin(db, write_bank):
+    load_bank_files([write_bank(bank_text(single_question()))])
+    edit_in_the_admin("q-single", stem="Reworded by an instructor")
+
+    call_command("load_bank", "--overwrite", str(write_bank(bank_text(single_question()))))
+
+    question = Question.objects.get()
+    assert (question.stem, question.version) == ("Which one?", 3)
+    # And it counts as loaded again: the next load is quiet.
+    assert load_bank_files([write_bank(bank_text(single_question()))]).unchanged == ["q-single"]
+
+
+def test_a_status_set_in_the_admin_is_kept_when_the_file_does_not_set_one(db, write_bank):
+    path = write_bank(bank_text(single_question(stem="Old wording?")))
+    load_bank_files([path])
+    edit_in_the_admin("q-single", status="retired")
+
+    report = load_bank_files([write_bank(bank_text(single_question(stem="New wording?")))])
+
+    question = Question.objects.get()
+    assert report.updated == ["q-single"] and report.conflicts == []
+    assert (question.stem, question.status) == ("New wording?", "retired")
+
+
+def test_a_file_that_sets_a_status_conflicts_with_a_status_set_in_the_admin(db, write_bank):
+    load_bank_files([write_bank(bank_text(single_question()))])
+    edit_in_the_admin("q-single", status="draft")
+    retired = bank_text(single_question()).replace("    difficulty: 2\n", RETIRED)
+
+    report = load_bank_files([write_bank(retired)])
+
+    assert [(c.external_id, c.fields) for c in report.conflicts] == [("q-single", ["status"])]
+    assert Question.objects.get().status == "draft"
+    load_bank_files([write_bank(retired)], overwrite=True)
+    assert Question.objects.get().status == "retired"
+
+
+def test_a_question_created_in_the_admin_with_a_colliding_id_counts_as_changed(
+    db, write_bank, capsys
+):
+    load_bank_files([write_bank(bank_text(single_question("loaded")))])
+    made_in_admin = Question.objects.get()
+    made_in_admin.pk, made_in_admin.external_id = None, "made-in-admin"
+    made_in_admin.loaded_hash = made_in_admin.loaded_status = ""
+    made_in_admin.stem = "Written in the admin"
+    made_in_admin.save()
+
+    report = load_bank_files([write_bank(bank_text(single_question("made-in-admin")))])
+
+    assert [(c.external_id, c.fields, c.never_loaded) for c in report.conflicts] == [
+        ("made-in-admin", ["stem", "choices"], True)
+    ]
+    assert Question.objects.get(external_id="made-in-admin").stem == "Written in the admin"
+
+
+def test_an_admin_edit_the_file_already_holds_is_not_a_conflict(db, write_bank):
+    load_bank_files([write_bank(bank_text(single_question(stem="Old wording?")))])
+    edit_in_the_admin("q-single", stem="New wording?")
+
+    report = load_bank_files([write_bank(bank_text(single_question(stem="New wording?")))])
+
+    assert report.conflicts == [] and report.unchanged == ["q-single"]
+
+
+def test_the_readme_scenario_retire_one_and_edit_another_then_reload(db, write_bank, capsys):
+    path = write_bank(bank_text(single_question("retired-one"), single_question("edited-one")))
+    call_command("load_bank", str(path))
+    edit_in_the_admin("retired-one", status="retired")
+    edit_in_the_admin("edited-one", stem="Edited in the admin")
+    before = counts()
+
+    with pytest.raises(CommandError):
+        call_command("load_bank", str(path))
+
+    assert "question 'edited-one': changed in the admin" in capsys.readouterr().err
+    assert Question.objects.get(external_id="retired-one").status == "retired"
+    assert Question.objects.get(external_id="edited-one").stem == "Edited in the admin"
+    assert counts() == before
+
+
+def test_only_new_reports_no_conflicts(db, write_bank):
+    load_bank_files([write_bank(bank_text(single_question()))])
+    edit_in_the_admin("q-single", stem="Edited")
+    report = load_bank_files([write_bank(bank_text(single_question()))], only_new=True)
+    assert report.conflicts == [] and report.skipped == ["q-single"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from exams.bank.rules import Option, option_problems
+from exams.bank.rules import Option, blank_markdown_problem, option_problems
 
 
 def choices(*correct: bool) -> list[Option]:
@@ -93,3 +93,20 @@ def test_an_unknown_kind_is_refused():
     assert option_problems("essay", []) == [
         "unknown kind 'essay'; use one of single, multiple, ordering, matching"
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<script>x</script>", "<style>p {}</style>", "<div></div>", "<!-- a note -->", "&nbsp;"],
+)
+def test_markdown_that_sanitizes_to_nothing_is_refused_naming_the_field(text):
+    assert blank_markdown_problem("stem", text) == (
+        "stem shows learners nothing once sanitized (scripts, styles, comments and HTML "
+        "tags are removed): write it as Markdown text"
+    )
+
+
+@pytest.mark.parametrize("text", ["**Bold** words", "`code`", "<b>kept</b> text", ""])
+def test_markdown_with_visible_text_passes(text):
+    # Empty text is the "must not be empty" rule's business, not this one's.
+    assert blank_markdown_problem("stem", text) is None

@@ -18,10 +18,16 @@ class Command(BaseCommand):
             help="add what is missing and leave existing rows as they are "
             "(keeps edits made in the admin)",
         )
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace questions changed in the admin since they were last loaded "
+            "with the file's version (without it they are left as they are and listed)",
+        )
 
-    def handle(self, *args, files: list[str], only_new: bool, **options) -> None:
+    def handle(self, *args, files: list[str], only_new: bool, overwrite: bool, **options) -> None:
         try:
-            report = load_bank_files(files, only_new=only_new)
+            report = load_bank_files(files, only_new=only_new, overwrite=overwrite)
         except BankInvalid as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
@@ -33,3 +39,10 @@ class Command(BaseCommand):
             self.stderr.write(f"Lint warning: {finding}", style_func=self.style.WARNING)
         if findings:
             self.stderr.write(f"Lint: {summarize(findings)}.", style_func=self.style.WARNING)
+        for conflict in report.conflicts:
+            self.stderr.write(str(conflict))
+        if report.conflicts:
+            raise CommandError(
+                f"{len(report.conflicts)} question(s) changed in the admin were left as they "
+                "are; the rest loaded. Rerun with --overwrite to replace them."
+            )

@@ -17,7 +17,7 @@ def backfill_terms(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0005_attempt_submitted_index'),
+        ('exams', '0010_instructors_case_permissions'),
     ]
 
     operations = [
