@@ -62,31 +62,37 @@ def is_past_grace(attempt: Attempt, now: datetime) -> bool:
 
 
 def _draw_questions(exam: Exam, rng: random.Random) -> list[Question]:
+    """The blueprint's questions, stratified by objective weight, with case
+    studies drawn whole and kept together (grading.draw)."""
     weights = dict(ExamObjective.objects.filter(exam=exam).values_list("objective_id", "weight"))
     pool: dict[int, list[int]] = {objective: [] for objective in weights}
-    for question_id, objective_id in (
+    cases: dict[int, list[tuple[int, int]]] = {}
+    case_of: dict[int, int] = {}
+    for question_id, objective_id, case_id in (
         Question.objects.published()
         .filter(objective_id__in=weights)
-        .values_list("id", "objective_id")
+        .values_list("id", "objective_id", "case_id")
         .order_by("id")
     ):
         pool[objective_id].append(question_id)
+        if case_id is not None:
+            cases.setdefault(case_id, []).append((question_id, objective_id))
+            case_of[question_id] = case_id
     allocation = grading.allocate(
         weights, {o: len(ids) for o, ids in pool.items()}, exam.question_count, rng
     )
-    chosen: list[int] = []
-    for objective in sorted(allocation):
-        chosen += rng.sample(pool[objective], allocation[objective])
+    groups = {question: cases[case] for question, case in case_of.items()}
+    units = grading.draw(pool, allocation, groups, rng)
+    if exam.shuffle_questions:
+        rng.shuffle(units)
+    chosen = [question for unit in units for question in unit]
     questions = {
         q.id: q
-        for q in Question.objects.filter(id__in=chosen).prefetch_related(
-            Prefetch("choices", queryset=Choice.objects.order_by("position", "id"))
-        )
+        for q in Question.objects.filter(id__in=chosen)
+        .select_related("case")
+        .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("position", "id")))
     }
-    ordered = [questions[i] for i in chosen]
-    if exam.shuffle_questions:
-        rng.shuffle(ordered)
-    return ordered
+    return [questions[i] for i in chosen]
 
 
 def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None = None) -> Attempt:

@@ -143,7 +143,7 @@ def serve_next(
             )
         chosen_id, tier = row["question_id"], row["tier"]
         card = {"card": row["card"], "reviews": row["reviews"], "lapses": row["lapses"]}
-    question = Question.objects.select_related("objective").get(pk=chosen_id)
+    question = Question.objects.select_related("objective", "case").get(pk=chosen_id)
     choices = list(Choice.objects.filter(question=question).order_by("position", "id"))
     session.current_question = question
     session.current_version = question.version

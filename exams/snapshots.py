@@ -85,6 +85,9 @@ class ItemSnapshot:
             "explanation": question.explanation,
             "source": question.source,
         }
+        case = question.case if question.case_id else None
+        if case is not None:
+            data["case"] = {"id": case.external_id, "title": case.title, "scenario": case.scenario}
         kind = question.kind
         if kind == SINGLE:
             data["key"] = next(
@@ -122,6 +125,11 @@ class ItemSnapshot:
     @property
     def key(self) -> Any:
         return self.data["key"]
+
+    @property
+    def case(self) -> dict[str, str] | None:
+        """The case study the question belongs to (title and scenario), if any."""
+        return self.data.get("case")
 
     @property
     def option_ids(self) -> list[str]:
@@ -236,6 +244,7 @@ class ItemSnapshot:
         ]
         shown: dict[str, Any] = {
             "kind": kind,
+            "case": self.case,
             "stem": self.data["stem"],
             "options": options,
             "ranks": list(range(1, len(options) + 1)),
@@ -277,6 +286,7 @@ class ItemSnapshot:
             rows.sort(key=lambda row: row["expected"])
         return {
             "kind": kind,
+            "case": self.case,
             "stem": self.data["stem"],
             "rows": rows,
             "explanation": self.data["explanation"],

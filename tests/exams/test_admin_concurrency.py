@@ -15,7 +15,13 @@ from tests.conftest import bank_text, make_user, single_question
 from tests.exams.test_admin import form_data
 
 # serialized_rollback restores rows made by data migrations (the Instructors group).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="row locks (SELECT ... FOR UPDATE) exist only on PostgreSQL",
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def waiting_for_a_lock() -> bool:
@@ -30,8 +36,6 @@ def waiting_for_a_lock() -> bool:
 
 
 def test_a_save_that_waits_for_a_concurrent_one_is_refused_after_it(write_bank):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks (SELECT ... FOR UPDATE) exist only on PostgreSQL")
     load_bank_files([write_bank(bank_text(single_question()))])
     question = Question.objects.get()
     first, second = make_user("ada", is_staff=True, is_superuser=True), make_user("bob")
