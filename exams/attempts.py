@@ -204,13 +204,15 @@ class StaleWrite(AttemptError):
 
 
 def _lock_item(*, user, attempt_id: int, position: int) -> AttemptItem:
-    """The item with its attempt, the attempt row locked until the transaction ends.
+    """The item with its attempt, both rows locked until the transaction ends.
 
     Raises AttemptItem.DoesNotExist for another learner's attempt.
     """
+    # Both rows are locked: a save that waited for another sees the item as
+    # that one left it (PostgreSQL re-reads only the rows it locks).
     return (
         AttemptItem.objects.select_related("attempt")
-        .select_for_update(of=("attempt",))
+        .select_for_update(of=("self", "attempt"))
         .get(attempt_id=attempt_id, attempt__user=user, position=position)
     )
 

@@ -8,6 +8,7 @@ htmx ignores anything that might slip past in future.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import markdown as markdown_lib
@@ -24,10 +25,21 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown_lib.Markdown:
+    """One converter per thread: building one costs more than converting a
+    bank's text with it (a converter is not safe to share between threads)."""
+    if not hasattr(_local, "converter"):
+        _local.converter = markdown_lib.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+    return _local.converter
+
+
 @lru_cache(maxsize=4096)
 def sanitize_markdown(text: str) -> str:
     """Markdown → sanitized HTML (no wrapper). Cached: bank text repeats a lot."""
-    html = markdown_lib.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
+    html = _converter().reset().convert(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

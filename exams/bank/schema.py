@@ -236,12 +236,17 @@ class _Reader:
         return value
 
 
+# libyaml's safe loader parses a bank about 15 times faster than the pure-Python
+# one, with the same results; PyYAML's wheels ship it, a source build may not.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_bank(file: str, text: str) -> tuple[BankSpec, list[BankError]]:
     """Parse one bank file. The spec is only meaningful when there are no errors."""
     reader = _Reader(file)
     spec = BankSpec(file=file)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

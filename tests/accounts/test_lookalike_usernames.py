@@ -133,7 +133,7 @@ def test_a_sign_up_that_loses_the_race_gets_the_message_not_a_500(client, db):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_of_two_concurrent_lookalike_sign_ups_only_one_is_stored(client):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers: the competitor would wait for the form's lock")
@@ -173,7 +173,7 @@ def test_the_admin_change_form_refuses_renaming_to_a_lookalike(superuser):
     assert otto.username == "otto"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_fills_in_the_skeleton_of_existing_users():
     executor = MigrationExecutor(connection)
     executor.migrate([("accounts", "0001_initial")])

@@ -199,7 +199,7 @@ def concurrently(bodies: list[dict], user, path: str) -> list[int]:
 
 
 @pg_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_windows_saving_at_once_one_wins_the_other_is_refused(bank, learner):
     attempt = start(learner, make_exam(questions=10, minutes=30))
     item = first_item(attempt)
@@ -215,7 +215,7 @@ def test_two_windows_saving_at_once_one_wins_the_other_is_refused(bank, learner)
 
 
 @pg_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_duplicates_of_one_save_arriving_at_once_apply_it_once(bank, learner):
     attempt = start(learner, make_exam(questions=10, minutes=30))
     item = first_item(attempt)

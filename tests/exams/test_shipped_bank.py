@@ -9,10 +9,12 @@ linter's: tests/exams/test_bank_lint.py lints the shipped bank.
 
 import re
 from collections import Counter
+from functools import cache
 
 import yaml
 
 from exams.bank.loader import load_bank_files
+from exams.bank.schema import SAFE_LOADER
 from exams.models import Objective, Question, TaskStatement
 from tests.conftest import SHIPPED_BANK
 
@@ -54,8 +56,9 @@ AWS_NAMES = re.compile(r"\b(Amazon|AWS|SageMaker|Bedrock)\b")
 AWS_DOCS = re.compile(r"https://(docs\.)?aws\.amazon\.com/\S+")
 
 
+@cache
 def raw_bank() -> dict:
-    return yaml.safe_load(SHIPPED_BANK.read_text(encoding="utf-8"))
+    return yaml.load(SHIPPED_BANK.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
 
 
 def raw_questions() -> list[dict]:

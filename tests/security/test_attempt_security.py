@@ -258,7 +258,7 @@ def test_a5_a_stale_write_from_an_old_tab_is_refused(learner_client, full):
 # --- A6 -------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a6_two_concurrent_submits_finalize_once(learner, bank):
     if connection.vendor != "postgresql":
         pytest.skip("row locks (SELECT ... FOR UPDATE) exist only on PostgreSQL")

@@ -17,7 +17,7 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="a real outage: the connection is pointed at a port nobody listens on",
     ),
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
