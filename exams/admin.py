@@ -277,7 +277,9 @@ class QuestionAdmin(BankAdmin):
         "choices__text",
         "objective__code",
     ]
-    autocomplete_fields = ["objective", "case"]
+    # Cases are few: a plain select, which also names itself when empty.
+    autocomplete_fields = ["objective"]
+
     readonly_fields = ["version", "created_at", "last_change", "preview_link"]
     fieldsets = [
         (
