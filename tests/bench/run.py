@@ -113,6 +113,8 @@ def build_database() -> None:
         check=True,
     )
     manage("migrate", "--no-input", "-v0")
+    # Production settings serve hashed static names: pages need the manifest.
+    manage("collectstatic", "--no-input", "-v0")
     manage("load_bank", "exams/bank/aif-c01-task-3.3.yaml")
     manage("seed_demo", DEBUG="1")
     manage(
