@@ -231,7 +231,7 @@ def save_answer(
 ) -> Saved:
     """Store the answer posted in `data` for one item of the learner's attempt.
 
-    Lock the attempt → check it takes answers → parse the answer against the
+    Lock the item and its attempt → check it takes answers → parse the answer against the
     item's snapshot → judge the write against what is stored → write. Raises
     AttemptItem.DoesNotExist (not the learner's), StaleWrite (older than the
     stored answer), AttemptError (the attempt is closed) and AnswerInvalid.
