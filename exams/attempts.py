@@ -191,7 +191,6 @@ def judge_write(*, item: AttemptItem, write: Write, same_answer: bool) -> Verdic
 class Saved:
     item: AttemptItem
     answered_count: int
-    changed: bool
 
 
 class StaleWrite(AttemptError):
@@ -242,8 +241,7 @@ def save_answer(
         snapshot = ItemSnapshot.from_json(item.snapshot)
         response = snapshot.parse_response(data)
         verdict = judge_write(item=item, write=write, same_answer=response == item.response)
-        changed = verdict is Verdict.APPLY
-        if changed:
+        if verdict is Verdict.APPLY:
             item.response = response
             item.answered_at = now if snapshot.is_complete(response) else None
             item.seq += 1
@@ -252,7 +250,7 @@ def save_answer(
         answered = AttemptItem.objects.filter(
             attempt_id=item.attempt_id, answered_at__isnull=False
         ).count()
-    saved = Saved(item=item, answered_count=answered, changed=changed)
+    saved = Saved(item=item, answered_count=answered)
     if verdict is Verdict.STALE:
         raise StaleWrite(saved)
     return saved

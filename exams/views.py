@@ -230,10 +230,6 @@ def _refused(request, attempt, position: int, message: str, status: int) -> Http
     )
 
 
-def _own_attempt_or_404(request: HttpRequest, attempt_id: int) -> Attempt:
-    return get_object_or_404(Attempt, pk=attempt_id, user=request.user)
-
-
 @learner_required
 @require_POST
 def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
@@ -250,7 +246,7 @@ def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> Http
         raise Http404("No such question in your attempts.") from None
     except AnswerInvalid as error:
         return _refused(
-            request, _own_attempt_or_404(request, attempt_id), position, str(error), 400
+            request, _get_attempt_for_user(request, attempt_id), position, str(error), 400
         )
     except attempts.StaleWrite as stale:
         current = stale.current
@@ -268,7 +264,7 @@ def attempt_answer(request: HttpRequest, attempt_id: int, position: int) -> Http
             fields=True,
         )
     except attempts.AttemptError as error:
-        attempt = _own_attempt_or_404(request, attempt_id)
+        attempt = _get_attempt_for_user(request, attempt_id)
         return _refused(request, attempt, position, error.message, error.status)
     attempt = saved.item.attempt
     if not request.htmx:
@@ -292,7 +288,7 @@ def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpRe
     except AttemptItem.DoesNotExist:
         raise Http404("No such question in your attempts.") from None
     except attempts.AttemptError as error:
-        attempt = _own_attempt_or_404(request, attempt_id)
+        attempt = _get_attempt_for_user(request, attempt_id)
         response = _refused(request, attempt, position, error.message, error.status)
         return reswap(retarget(response, "#item-status"), "outerHTML") if request.htmx else response
     if not request.htmx:

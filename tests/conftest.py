@@ -256,6 +256,13 @@ def as_query(data: dict):
     return query
 
 
+def parsed_answer(item, data: dict):
+    """The response the item's snapshot makes of form `data` (what a save stores)."""
+    from exams.snapshots import ItemSnapshot
+
+    return ItemSnapshot.from_json(item.snapshot).parse_response(as_query(data))
+
+
 def save(attempt, position: int, data: dict, *, now, seq=None, writer: str = "", number: int = 0):
     """Save form `data` as the answer to one item, through exams.attempts.save_answer.
 

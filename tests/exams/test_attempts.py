@@ -12,11 +12,10 @@ from django.utils import timezone
 from exams import attempts
 from exams.attempts import AttemptError, submit_attempt
 from exams.models import Attempt, AttemptItem, ObjectiveResult, Question
-from exams.snapshots import ItemSnapshot
 from tests.conftest import (
-    as_query,
     item_of_kind,
     make_exam,
+    parsed_answer,
     right_answer,
     save,
     start,
@@ -28,15 +27,6 @@ NOW = timezone.datetime(2026, 11, 24, 9, 0, tzinfo=timezone.UTC)
 
 def answer(attempt, position, data, now=NOW, seq=None):
     return save(attempt, position, data, now=now, seq=seq)
-
-
-def response_for(item, data):
-    """Form data answering `item` (kept as posted; the snapshot parses it)."""
-    return data
-
-
-def parsed(item, data):
-    return ItemSnapshot.from_json(item.snapshot).parse_response(as_query(data))
 
 
 def test_starting_draws_the_blueprint_stratified_without_duplicates(bank, learner):
@@ -122,7 +112,7 @@ def test_a_snapshot_keeps_what_was_shown_when_the_question_changes(bank, learner
 def test_saving_stores_the_answer_and_bumps_the_sequence(bank, learner):
     attempt = start(learner, make_exam(), NOW)
     item = attempt.items.get(position=1)
-    saved = answer(attempt, 1, response_for(item, right_answer(item.snapshot)))
+    saved = answer(attempt, 1, right_answer(item.snapshot))
     item.refresh_from_db()
     assert item.seq == 1 and item.answered_at == NOW and saved.answered_count == 1
 
@@ -130,20 +120,20 @@ def test_saving_stores_the_answer_and_bumps_the_sequence(bank, learner):
 def test_a_stale_write_is_refused_and_the_newest_answer_stays(bank, learner):
     attempt = start(learner, make_exam(), NOW)
     item = attempt.items.get(position=1)
-    new = response_for(item, right_answer(item.snapshot))
-    old = response_for(item, wrong_answer(item.snapshot))
+    new = right_answer(item.snapshot)
+    old = wrong_answer(item.snapshot)
     answer(attempt, 1, new, seq=0)  # the newer tab
     with pytest.raises(AttemptError, match="changed in another window"):
         answer(attempt, 1, old, seq=0)  # the old tab still shows seq 0
     item.refresh_from_db()
-    assert item.response == parsed(item, new)
+    assert item.response == parsed_answer(item, new)
 
 
 def test_answers_are_taken_until_the_deadline_plus_grace(bank, learner, settings):
     settings.QUIZSITE_DEADLINE_GRACE_SECONDS = 30
     attempt = start(learner, make_exam(minutes=10), NOW)
     item = attempt.items.get(position=1)
-    response = response_for(item, right_answer(item.snapshot))
+    response = right_answer(item.snapshot)
     answer(attempt, 1, response, now=attempt.deadline + timedelta(seconds=29))
     with pytest.raises(AttemptError, match="Time is up"):
         answer(attempt, 2, response, now=attempt.deadline + timedelta(seconds=31))
@@ -154,8 +144,8 @@ def test_submit_grades_scales_and_writes_objective_results(bank, learner):
     attempt = start(learner, make_exam(questions=10), NOW)
     items = list(attempt.items.order_by("position"))
     for item in items[:7]:
-        answer(attempt, item.position, response_for(item, right_answer(item.snapshot)))
-    answer(attempt, items[7].position, response_for(items[7], wrong_answer(items[7].snapshot)))
+        answer(attempt, item.position, right_answer(item.snapshot))
+    answer(attempt, items[7].position, wrong_answer(items[7].snapshot))
 
     result = submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=3))
 
@@ -171,11 +161,11 @@ def test_submit_grades_scales_and_writes_objective_results(bank, learner):
 def test_each_kind_is_scored_right_and_wrong(bank, learner, kind):
     attempt = start(learner, make_exam(questions=98, minutes=None), NOW)
     item = item_of_kind(attempt, kind)
-    answer(attempt, item.position, response_for(item, right_answer(item.snapshot)))
+    answer(attempt, item.position, right_answer(item.snapshot))
     other = next(
         i for i in attempt.items.order_by("-position") if i.snapshot["kind"] == kind and i != item
     )
-    answer(attempt, other.position, response_for(other, wrong_answer(other.snapshot)))
+    answer(attempt, other.position, wrong_answer(other.snapshot))
     submit_attempt(attempt=attempt, now=NOW)
     item.refresh_from_db()
     other.refresh_from_db()
@@ -197,7 +187,7 @@ def test_changing_an_answer_after_submit_is_refused(bank, learner):
     item = attempt.items.get(position=1)
     submit_attempt(attempt=attempt, now=NOW)
     with pytest.raises(AttemptError, match="has been submitted"):
-        answer(attempt, 1, response_for(item, right_answer(item.snapshot)))
+        answer(attempt, 1, right_answer(item.snapshot))
 
 
 def test_time_up_ends_the_attempt_only_after_the_deadline_and_its_grace(bank, learner, settings):
@@ -217,7 +207,7 @@ def test_an_expired_attempt_counts_answers_that_arrived_within_the_grace(bank, l
     answer(
         attempt,
         1,
-        response_for(first, right_answer(first.snapshot)),
+        right_answer(first.snapshot),
         now=NOW + timedelta(seconds=50),
     )
     # Sent before the deadline, arrived 20 s after it: within the grace.
@@ -225,7 +215,7 @@ def test_an_expired_attempt_counts_answers_that_arrived_within_the_grace(bank, l
     answer(
         attempt,
         2,
-        response_for(second, right_answer(second.snapshot)),
+        right_answer(second.snapshot),
         now=attempt.deadline + timedelta(seconds=20),
     )
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from exams.attempts import Verdict, Write, judge_write
 from exams.models import AttemptItem
-from tests.conftest import make_exam, right_answer, start, wrong_answer
+from tests.conftest import make_exam, parsed_answer, right_answer, start, wrong_answer
 
 HTMX = {"HX-Request": "true"}
 
@@ -85,18 +85,11 @@ def test_a_replayed_older_save_is_refused_and_the_newer_answer_stays(page, attem
     item.refresh_from_db()
     assert replay.status_code == 409
     assert item.seq == 2
-    assert item.response == item_response(item, b)
+    assert item.response == parsed_answer(item, b)
     html = replay.content.decode()
     # The page is shown the answer the server holds, never "Saved".
     assert "Saved" not in html and "Not saved" in html
     assert 'id="item-fields"' in html and 'name="seq" value="2"' in html
-
-
-def item_response(item, data):
-    from exams.snapshots import ItemSnapshot
-    from tests.conftest import as_query
-
-    return ItemSnapshot.from_json(item.snapshot).parse_response(as_query(data))
 
 
 def test_an_exact_retry_answers_the_current_state_and_changes_nothing(page, attempt):
@@ -122,7 +115,7 @@ def test_a_newer_save_of_the_same_page_applies_when_its_last_reply_was_lost(page
     response = post(page, attempt, b, seq=0, writer="tab-a", write=2)  # still at seq 0
     item.refresh_from_db()
     assert response.status_code == 200
-    assert item.response == item_response(item, b) and item.seq == 2
+    assert item.response == parsed_answer(item, b) and item.seq == 2
 
 
 def test_another_window_with_an_old_version_is_refused(page, attempt):
@@ -132,7 +125,7 @@ def test_another_window_with_an_old_version_is_refused(page, attempt):
     response = post(page, attempt, a, seq=0, writer="tab-old", write=5)
     item.refresh_from_db()
     assert response.status_code == 409 and "another window" in response.content.decode()
-    assert item.response == item_response(item, b)
+    assert item.response == parsed_answer(item, b)
 
 
 def test_another_window_sending_the_stored_answer_is_told_it_is_saved(page, attempt):
@@ -211,7 +204,7 @@ def test_two_windows_saving_at_once_one_wins_the_other_is_refused(bank, learner)
     item.refresh_from_db()
     assert sorted(statuses) == [200, 409]
     winner = answers[statuses.index(200)]
-    assert item.seq == 1 and item.response == item_response(item, winner)
+    assert item.seq == 1 and item.response == parsed_answer(item, winner)
 
 
 @pg_only

@@ -14,7 +14,14 @@ from django.utils import timezone
 from exams.attempts import submit_attempt
 from exams.markdown import sanitize_markdown
 from exams.models import Attempt, AttemptItem, ObjectiveResult
-from tests.conftest import item_of_kind, make_exam, right_answer, start, wrong_answer
+from tests.conftest import (
+    item_of_kind,
+    make_exam,
+    parsed_answer,
+    right_answer,
+    start,
+    wrong_answer,
+)
 
 HTMX = {"HX-Request": "true"}
 KINDS = ["single", "multiple", "ordering", "matching"]
@@ -250,9 +257,7 @@ def test_a5_a_stale_write_from_an_old_tab_is_refused(learner_client, full):
     assert 'name="seq" value="1"' in html and 'id="item-fields" class="item-fields"' in html
     item.refresh_from_db()
     assert item.seq == 1
-    from tests.exams.test_save_protocol import item_response
-
-    assert item.response == item_response(item, newest)
+    assert item.response == parsed_answer(item, newest)
 
 
 # --- A6 -------------------------------------------------------------------
