@@ -401,6 +401,11 @@ class AttemptItem(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     is_correct = models.BooleanField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
+    scored = models.BooleanField(
+        default=True,
+        help_text="False for an unscored (pretest) item: drawn and shown like the others, "
+        "never counted in a score or an objective result.",
+    )
     # The save protocol (docs/exams.md): `seq` counts the answer's versions;
     # `writer` names the page that wrote the last one and `write_no` is that
     # page's own number for the write, so a retry or a replay can be told apart.
