@@ -146,8 +146,9 @@ def moodle_to_spec(
     for record, qid in zip(records, question_ids(records), strict=True):
         what = f"Moodle question {record.name!r} ({record.where})"
         if record.qtype not in SUPPORTED:
+            article = "an" if record.type_label[0] in "aeiou" else "a"
             reason = (
-                f"a {record.type_label} question, which the bank cannot hold (it holds "
+                f"{article} {record.type_label} question, which the bank cannot hold (it holds "
                 "multiple choice, multiple response, true/false and matching questions)"
             )
             if options.skip_unsupported:
