@@ -72,7 +72,6 @@ class Preview:
     """What importing an upload with some options would do."""
 
     format: str
-    categories: list[tuple[str, int]] = field(default_factory=list)  # (label, questions)
     report: LoadReport | None = None
     errors: list[BankError] = field(default_factory=list)
 
@@ -136,8 +135,7 @@ def preview_upload(
     upload: BankUpload, options: ImportOptions, *, overwrite: bool, user, now: datetime
 ) -> Preview:
     """A dry run: the report of what would change, or the problems; changes nothing."""
-    fmt, categories = describe_upload(upload)
-    preview = Preview(format=fmt, categories=categories)
+    preview = Preview(format=detect_format(upload.content))
     preview.report, preview.errors = _run(
         upload, options, overwrite=overwrite, user=user, now=now, dry_run=True
     )
@@ -167,7 +165,6 @@ def apply_upload(
             BankUpload.objects.filter(pk=upload.pk).delete()
             return report, None
         transaction.set_rollback(True)
-    fmt, categories = describe_upload(upload)
-    preview = Preview(format=fmt, categories=categories, report=report, errors=errors)
+    preview = Preview(format=detect_format(upload.content), report=report, errors=errors)
     # What the rolled-back run reported is what a dry run would report now.
     return None, preview

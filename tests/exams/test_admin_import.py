@@ -206,3 +206,36 @@ def test_uploads_older_than_a_day_are_removed_at_the_next(instructor, blueprint)
 
     assert not BankUpload.objects.filter(pk=old.pk).exists()
     assert BankUpload.objects.count() == 1
+
+
+def test_an_imported_matching_question_with_an_extra_match_can_be_edited(
+    instructor_client, blueprint
+):
+    from exams.bank.importing import ImportOptions
+    from tests.exams.test_admin import form_data
+
+    load_bank_files(
+        [FIXTURES / "aif-c01.gift"],
+        options=ImportOptions(objective="3.3.2.1", skip_unsupported=True),
+    )
+    question = Question.objects.get(external_id="fine-tuning-methods-and-goals")
+    url = reverse("admin:exams_question_change", args=[question.pk])
+    data = form_data(instructor_client.get(url).content.decode())
+    data["stem"] = "Match each method to what it is for."
+
+    response = instructor_client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    question.refresh_from_db()
+    assert question.version == 2
+    assert list(question.choices.values_list("text", "match"))[-1] == (
+        "",
+        "Remove the need for evaluation",
+    )
+
+
+def test_the_upload_page_queries(instructor_client, blueprint, django_assert_num_queries):
+    with django_assert_num_queries(4):
+        # 1 session, 2 user, 3 the user's own permissions, 4 their groups' permissions
+        # (add and change question); the admin's app list reuses them.
+        assert instructor_client.get(IMPORT).status_code == 200
