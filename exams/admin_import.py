@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from exams.bank.importing import YAML, ImportOptions
 from exams.bank.uploads import (
     MAX_UPLOAD_BYTES,
+    UploadGone,
     UploadRefused,
     apply_upload,
     describe_upload,
@@ -142,14 +143,18 @@ def preview_view(request: HttpRequest, upload_id) -> HttpResponse:
         options, overwrite = form.import_options()
     now = timezone.now()
     if request.method == "POST" and form.is_valid():
-        report, preview = apply_upload(
-            upload,
-            options,
-            overwrite=overwrite,
-            expected=request.POST.get("fingerprint", ""),
-            user=request.user,
-            now=now,
-        )
+        try:
+            report, preview = apply_upload(
+                upload,
+                options,
+                overwrite=overwrite,
+                expected=request.POST.get("fingerprint", ""),
+                user=request.user,
+                now=now,
+            )
+        except UploadGone:
+            messages.info(request, f"{upload.name} has already been imported.")
+            return redirect(reverse("admin:exams_question_changelist"))
         if report is not None:
             messages.success(request, f"Imported {upload.name}: {report.summary()}.")
             return redirect(reverse("admin:exams_question_changelist"))

@@ -40,6 +40,10 @@ class UploadRefused(ValueError):
     """The file cannot be imported at all; the message says why."""
 
 
+class UploadGone(Exception):
+    """The upload has been imported (or removed) since the page was shown."""
+
+
 def store_upload(*, user, name: str, data: bytes, now: datetime) -> BankUpload:
     """Keep an uploaded file for its preview; refuse what is too big or not text."""
     if len(data) > MAX_UPLOAD_BYTES:
@@ -155,9 +159,13 @@ def apply_upload(
 
     Returns (report, None) once imported (the upload is then deleted), or
     (None, the new preview) when the outcome differs from `expected`, the
-    fingerprint the instructor confirmed; then nothing is changed.
+    fingerprint the instructor confirmed; then nothing is changed. Raises
+    UploadGone when the upload was imported meanwhile (a double click).
     """
     with transaction.atomic():
+        # A second confirmation waits here for the first, then finds the row gone.
+        if not BankUpload.objects.select_for_update().filter(pk=upload.pk).exists():
+            raise UploadGone
         report, errors = _run(
             upload, options, overwrite=overwrite, user=user, now=now, dry_run=False
         )

@@ -239,3 +239,23 @@ def test_the_upload_page_queries(instructor_client, blueprint, django_assert_num
         # 1 session, 2 user, 3 the user's own permissions, 4 their groups' permissions
         # (add and change question); the admin's app list reuses them.
         assert instructor_client.get(IMPORT).status_code == 200
+
+
+def test_a_second_confirmation_of_the_same_upload_imports_nothing(instructor, blueprint):
+    from exams.bank.importing import ImportOptions
+    from exams.bank.uploads import UploadGone, apply_upload
+
+    kept = store_upload(user=instructor, name="x.gift", data=b"Q?{T}", now=datetime.now(UTC))
+    # The first confirmation has imported it and removed it; this page still holds it.
+    BankUpload.objects.filter(pk=kept.pk).delete()
+
+    with pytest.raises(UploadGone):
+        apply_upload(
+            kept,
+            ImportOptions(objective="3.3.1.1"),
+            overwrite=False,
+            expected="",
+            user=instructor,
+            now=datetime.now(UTC),
+        )
+    assert not Question.objects.exists()
