@@ -26,6 +26,7 @@ from exams.bank.moodle import (
     MoodleQuestion,
     SubQuestion,
     Text,
+    default_name,
 )
 
 # Escaped characters stand in as private-use characters while the text is cut up.
@@ -122,7 +123,7 @@ def _question(where: str, raw: str) -> MoodleQuestion:
     start, finish = text.find("{"), text.find("}")
     if start == -1 and finish == -1:
         body = _text(text)
-        return MoodleQuestion("description", name or _default_name(body), body, where)
+        return MoodleQuestion("description", name or default_name(body), body, where)
     if start == -1 or finish == -1 or finish < start:
         raise GiftError(
             where,
@@ -139,7 +140,7 @@ def _question(where: str, raw: str) -> MoodleQuestion:
         general = _text(answers[separator + 4 :], stem.format)
         answers = answers[:separator].strip()
     question = MoodleQuestion(
-        _qtype(answers), name or _default_name(stem), stem, where, general_feedback=general
+        _qtype(answers), name or default_name(stem), stem, where, general_feedback=general
     )
     if question.qtype == MULTICHOICE:
         question.single = "=" in answers
@@ -163,12 +164,6 @@ def _qtype(answers: str) -> str:
     if answers.split("#", 1)[0].strip() in TRUE_WORDS + FALSE_WORDS:
         return TRUEFALSE
     return "shortanswer"
-
-
-def _default_name(text: Text) -> str:
-    """Moodle names an untitled question after the start of its text."""
-    words = " ".join(re.sub(r"<[^>]*>", " ", text.text).split())
-    return words if len(words) <= 60 else words[:61].rsplit(" ", 1)[0]
 
 
 def _split_feedback(raw: str, fmt: str) -> tuple[Text, Text]:

@@ -6,6 +6,7 @@ plain records; `exams/bank/importing.py` maps them onto the bank's questions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # Moodle's question types, as Moodle XML names them (GIFT's are mapped to these).
@@ -75,3 +76,9 @@ class MoodleQuestion:
     @property
     def type_label(self) -> str:
         return TYPE_LABELS.get(self.qtype, self.qtype)
+
+
+def default_name(text: Text) -> str:
+    """Moodle names an untitled question after the start of its text (60 characters)."""
+    words = " ".join(re.sub(r"<[^>]*>", " ", text.text).split())
+    return words if len(words) <= 60 else words[:61].rsplit(" ", 1)[0]

@@ -28,6 +28,7 @@ from exams.bank.moodle import (
     MoodleQuestion,
     SubQuestion,
     Text,
+    default_name,
 )
 
 
@@ -87,7 +88,7 @@ def _question(element: Element, qtype: str, where: str) -> MoodleQuestion:
     text = _text(element.find("questiontext"))
     question = MoodleQuestion(
         qtype=qtype,
-        name=_inner(element.find("name")).strip(),
+        name=_inner(element.find("name")).strip() or default_name(text),
         text=text,
         where=where,
         general_feedback=_text(element.find("generalfeedback"), text.format),

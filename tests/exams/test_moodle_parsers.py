@@ -335,3 +335,14 @@ def test_repeated_names_get_distinct_ids_that_are_the_same_every_time():
     ]
     assert len(set(ids)) == len(ids)
     assert question_ids(parse_gift(GIFT_FILE)) == ids
+
+
+def test_xml_questions_without_a_name_are_named_after_their_text():
+    (question,) = parse_moodle_xml(
+        '<quiz><question type="truefalse"><questiontext format="html">'
+        "<text><![CDATA[<p>LoRA trains small adapter matrices.</p>]]></text></questiontext>"
+        '<answer fraction="100"><text>true</text></answer>'
+        '<answer fraction="0"><text>false</text></answer></question></quiz>'
+    )
+
+    assert question.name == "LoRA trains small adapter matrices."
