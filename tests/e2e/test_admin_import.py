@@ -7,13 +7,23 @@ from playwright.sync_api import expect
 
 from exams.bank.loader import load_bank_files
 from exams.models import Question
-from tests.e2e.conftest import admin_log_in
+from tests.e2e.conftest import VIEWPORTS, admin_log_in
 from tests.e2e.test_accessibility import Audit
 
 FIXTURES = Path(__file__).resolve().parents[1] / "exams" / "moodle"
 
 # serialized_rollback restores rows made by data migrations (the Instructors group).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def fits_a_phone(page) -> bool:
+    page.set_viewport_size(VIEWPORTS["phone"])
+    fits = page.evaluate(NO_SIDEWAYS_SCROLL)
+    page.set_viewport_size(VIEWPORTS["laptop"])
+    return fits
 
 
 def test_an_instructor_previews_and_imports_a_moodle_file(
@@ -27,6 +37,7 @@ def test_an_instructor_previews_and_imports_a_moodle_file(
     page.get_by_role("link", name="Import questions").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import questions")
     audit.check("import upload")
+    assert fits_a_phone(page)
     page.get_by_label("Bank file").set_input_files(str(FIXTURES / "aif-c01.gift"))
     page.get_by_role("button", name="Upload and preview").click()
 
@@ -44,6 +55,7 @@ def test_an_instructor_previews_and_imports_a_moodle_file(
     expect(page.get_by_role("heading", name="Skipped (4)")).to_be_visible()
     assert Question.objects.count() == 0
     audit.check("import preview")
+    assert fits_a_phone(page)
     screenshot("admin-import-preview")
     page.get_by_role("button", name="Import: 8 new, 0 changed").click()
 
