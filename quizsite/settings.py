@@ -67,7 +67,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "accounts",
     "exams",
-    "django.contrib.admin",
+    "quizsite.admin_site.QuizsiteAdminConfig",  # django.contrib.admin, numeric ids
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
