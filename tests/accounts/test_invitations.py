@@ -108,3 +108,19 @@ def test_a_bad_link_is_a_clear_404(client, db):
     response = client.get(reverse("accounts:invitation", args=["123:forged"]))
     assert response.status_code == 404
     assert "not valid" in response.content.decode()
+
+
+def test_an_invitation_whose_email_cannot_be_sent_stays_pending(spring, settings):
+    # A real SMTP backend pointed at a closed port: the connection is refused.
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 5},
+        }
+    }
+    result = membership.add_members(
+        cohort=spring, text="new@corp.example", invite=True, invited_by=None, now=NOW, link=str
+    )
+    assert (result.invited, result.mail_failures) == (1, 1)
+    assert "1 invitation emails could not be sent" in membership.result_message(result)
+    assert Invitation.objects.pending(NOW).count() == 1
