@@ -15,5 +15,6 @@ urlpatterns = [
     path("admin/exams/question/import/", include("exams.admin_import")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("cohorts/", include("exams.cohort_manage_urls")),
     path("", include("exams.urls")),
 ]
