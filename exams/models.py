@@ -221,6 +221,24 @@ class QuestionVersion(models.Model):
         return f"{self.question} v{self.version}"
 
 
+class QuestionDraft(models.Model):
+    """An edit of a question saved for preview, not yet live (exams/revisions.py).
+
+    Learners, new attempts and practice keep reading the question itself until
+    the draft is published; `content` has the shape of a version's content.
+    """
+
+    question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="draft")
+    content = models.JSONField()
+    saved_at = models.DateTimeField()
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"draft of {self.question}"
+
+
 class ExamQuerySet(models.QuerySet):
     def visible_to(self, user) -> ExamQuerySet:
         """Published exams open to everyone, or to a cohort the user belongs to."""
