@@ -27,7 +27,7 @@ def test_an_instructor_drafts_previews_publishes_and_restores(
 
     expect(page.locator(".messagelist")).to_contain_text("Learners still see version 1")
     expect(page.get_by_role("heading", name="What publishing changes")).to_be_visible()
-    expect(page.locator(".qs-diff ins").first).to_contain_text("Drafted")
+    expect(page.locator(".qs-diff tbody ins").first).to_contain_text("Drafted")
     expect(page.get_by_text("✓ Correct")).to_be_visible()
     screenshot("admin-editing-draft-preview")
     question.refresh_from_db()
@@ -67,7 +67,7 @@ def test_an_instructor_drafts_previews_publishes_and_restores(
     page.get_by_role("link", name="Duplicate").click()
     screenshot("admin-editing-duplicate")
     page.get_by_role("button", name="Create the draft copy").click()
-    expect(page.locator(".messagelist")).to_contain_text("is a new draft copy")
+    expect(page.locator(".messagelist .success")).to_contain_text("is a new draft copy")
     assert Question.objects.filter(external_id=f"{question.external_id}-copy").exists()
     assert csp_violations == []
 
