@@ -127,9 +127,9 @@ class Question(models.Model):
         max_length=10,
         choices=Kind.choices,
         default=Kind.SINGLE,
-        help_text="Single/multiple: tick the correct choices. Ordering: each item's "
-        "Position is its place in the correct order. Matching: Text is the prompt, "
-        "Match its partner.",
+        help_text="Single/multiple: tick the correct choices. Ordering: give each item its "
+        "Place in the correct order. Matching: give each Prompt its Match. After changing "
+        "the kind, save: the choices then show the new kind's columns.",
     )
     difficulty = models.PositiveSmallIntegerField(
         choices=Difficulty.choices, default=Difficulty.MEDIUM
