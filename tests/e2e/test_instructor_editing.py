@@ -8,6 +8,7 @@ from exams.bank.loader import load_bank_files
 from exams.models import Question
 from tests.conftest import SHIPPED_BANK
 from tests.e2e.conftest import admin_log_in
+from tests.e2e.test_accessibility import audit  # noqa: F401 - the axe-core fixture
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -86,3 +87,32 @@ def test_the_choice_rows_fit_each_kind(page, live_server, instructor, screenshot
     expect(page.locator(".errornote")).to_be_visible()
     expect(page.locator("#choices-2 .field-match")).to_contain_text("Every pair needs a match.")
     screenshot("admin-editing-row-error")
+
+
+def test_the_editing_pages_have_no_serious_accessibility_violations(
+    page,
+    live_server,
+    instructor,
+    audit,  # noqa: F811
+):
+    load_bank_files([SHIPPED_BANK])
+    question = Question.objects.filter(kind="matching", status="published").first()
+    admin_log_in(page, live_server.url, instructor.username)
+    base = f"{live_server.url}/admin/exams/question/{question.pk}"
+    page.goto(f"{base}/change/")
+    page.fill("#id_stem", "A drafted matching stem: match each technique to its output.")
+    page.locator("input[name=_save_draft]").first.click()
+    expect(page.get_by_role("heading", name="What publishing changes")).to_be_visible()
+    audit.check("admin question draft preview")
+    page.get_by_role("link", name="Edit the draft").click()
+    expect(page.get_by_text("You are editing the draft")).to_be_visible()
+    audit.check("admin question change (draft)")
+    for name, path in (
+        ("versions", "versions"),
+        ("where used", "usage"),
+        ("duplicate", "duplicate"),
+    ):
+        page.goto(f"{base}/{path}/")
+        expect(page.locator("#content-main, .qs-preview").first).to_be_visible()
+        audit.check(f"admin question {name}")
+    audit.assert_clean()
