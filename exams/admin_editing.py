@@ -222,6 +222,10 @@ def content_from_forms(form, formsets) -> dict[str, Any]:
     ).content()
 
 
+# Not part of a draft: they belong to the question, and change on it directly.
+DRAFT_FIXED = ("external_id", "status")
+
+
 def _draft_mode(request: HttpRequest) -> bool:
     return request.GET.get("draft") == "1"
 
@@ -253,8 +257,19 @@ class QuestionEditing:
     def _saving_draft(self, request: HttpRequest, change: bool) -> bool:
         return change and ("_save_draft" in request.POST or _draft_mode(request))
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if _draft_mode(request):  # a draft holds content; the ID and status are the question's
+            fields += [name for name in DRAFT_FIXED if name not in fields]
+        return fields
+
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
+        if _draft_mode(request) and request.method != "POST":
+            obj = self.get_object(request, object_id)
+            if obj is not None and obj.editing_draft is None:
+                messages.info(request, f"“{obj}” has no draft: this is the question as published.")
+                return HttpResponseRedirect(request.path)
         if _draft_mode(request):
             extra_context.update(
                 show_save=False,
@@ -292,6 +307,14 @@ class QuestionEditing:
             )
         except revisions.EditRefused as refused:  # the form's own check comes first
             raise PermissionDenied(str(refused)) from refused
+        ignored = [name for name in DRAFT_FIXED if name in form.changed_data]
+        if ignored:
+            names = " and ".join(str(form.fields[name].label) for name in ignored)
+            messages.warning(
+                request,
+                f"The draft keeps the content only: the question's {names} did not change. "
+                "Change them on the question itself.",
+            )
 
     def construct_change_message(self, request, form, formsets, add=False):
         if self._saving_draft(request, not add):  # its formsets were not saved

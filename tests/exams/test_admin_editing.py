@@ -476,3 +476,28 @@ def test_a_learner_is_sent_to_the_admin_login_from_the_new_pages(client, learner
     client.force_login(learner)
     response = client.get(reverse(f"admin:{name}", args=[question.pk]))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_draft_keeps_content_only_and_says_so_when_the_status_was_changed_too(
+    instructor_client, bank
+):
+    question = single_question()
+    response = save_draft(instructor_client, question, stem="Drafted stem?", status="retired")
+
+    assert QuestionDraft.objects.get(question=question).content["stem"] == "Drafted stem?"
+    question.refresh_from_db()
+    assert question.status == "published"
+    page = instructor_client.get(response["Location"]).content.decode()
+    assert "the question&#x27;s Status did not change" in page
+
+    page = instructor_client.get(change_url(question) + "?draft=1").content.decode()
+    assert 'name="status"' not in page and 'name="external_id"' not in page
+
+
+def test_the_draft_form_of_a_question_without_a_draft_sends_to_the_question(
+    instructor_client, bank
+):
+    question = single_question()
+    response = instructor_client.get(change_url(question) + "?draft=1", follow=True)
+    assert response.redirect_chain == [(change_url(question), 302)]
+    assert "has no draft: this is the question as published" in response.content.decode()
