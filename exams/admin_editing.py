@@ -238,7 +238,7 @@ class QuestionEditing:
     def get_object(self, request: HttpRequest, object_id: str, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is not None and _draft_mode(request):
-            draft = QuestionDraft.objects.filter(question=obj).first()
+            draft = QuestionDraft.objects.filter(question=obj).select_related("saved_by").first()
             obj.editing_draft = draft
             if draft is not None:
                 _overlay(obj, draft.content)
@@ -282,7 +282,12 @@ class QuestionEditing:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
-            context["question_draft"] = QuestionDraft.objects.filter(question=obj).first()
+            if hasattr(obj, "editing_draft"):  # read already by get_object
+                context["question_draft"] = obj.editing_draft
+            else:
+                context["question_draft"] = (
+                    QuestionDraft.objects.filter(question=obj).select_related("saved_by").first()
+                )
             context["can_save_draft"] = obj.status == Question.Status.PUBLISHED or _draft_mode(
                 request
             )
