@@ -533,3 +533,34 @@ class ReviewCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.question} due {self.due:%Y-%m-%d %H:%M}"
+
+
+class QuestionStatistics(models.Model):
+    """A question's item analysis as last computed (exams/analysis.py), for the admin.
+
+    Recomputed from the attempts when older than `analysis.MAX_AGE`; a figure is
+    null when there is not enough data (or it is undefined).
+    """
+
+    question = models.OneToOneField(
+        Question, primary_key=True, on_delete=models.CASCADE, related_name="statistics"
+    )
+    responses = models.PositiveIntegerField(default=0)
+    facility = models.FloatField(null=True, blank=True)
+    discrimination = models.FloatField(null=True, blank=True)
+    practice_responses = models.PositiveIntegerField(default=0)
+    practice_facility = models.FloatField(null=True, blank=True)
+    # Choice id → {"chosen": count, "share": share or null}, for choice questions.
+    options = models.JSONField(default=dict)
+    other_chosen = models.PositiveIntegerField(
+        default=0, help_text="Choices of options whose wording is no longer in the question."
+    )
+    warnings = models.JSONField(default=list)  # [{"code": …, "message": …}]
+    has_warning = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "question statistics"
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.responses} responses"
