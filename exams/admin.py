@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 
+from exams.admin_analysis import ChoiceAnalysisMixin, ExamReliabilityMixin, QuestionAnalysisMixin
 from exams.bank.export import ExportError, export_questions
 from exams.bank.history import set_status, stale_edit_message
 from exams.bank.lint import Finding, findings_for_question, item_from_question
@@ -173,7 +174,7 @@ class ChoiceInlineFormSet(BaseInlineFormSet):
             raise ValidationError([p[0].upper() + p[1:] + "." for p in problems])
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(ChoiceAnalysisMixin, admin.TabularInline):
     model = Choice
     form = ChoiceForm
     formset = ChoiceInlineFormSet
@@ -254,7 +255,7 @@ def _lint_findings(pk: int) -> list[Finding]:
 
 
 @admin.register(Question)
-class QuestionAdmin(BankAdmin):
+class QuestionAdmin(QuestionAnalysisMixin, BankAdmin):
     form = QuestionForm
     list_display = [
         "external_id",
@@ -507,7 +508,7 @@ class ExamObjectiveInline(admin.TabularInline):
 
 
 @admin.register(Exam)
-class ExamAdmin(admin.ModelAdmin):
+class ExamAdmin(ExamReliabilityMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "question_count",

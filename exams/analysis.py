@@ -300,7 +300,8 @@ def _practice_counts() -> dict[int, tuple[int, int]]:
     return {question_id: (n, right) for question_id, n, right in rows}
 
 
-def _letter(index: int) -> str:
+def option_label(index: int) -> str:
+    """A, B, C … for the options in the question's order."""
     return chr(ord("A") + index) if index < 26 else str(index + 1)
 
 
@@ -350,7 +351,7 @@ def analyse_items(
                 count = chosen.get((question.pk, choice.text), 0)
                 options.append(
                     OptionShare(
-                        label=_letter(index),
+                        label=option_label(index),
                         choice_id=choice.pk,
                         text=choice.text,
                         correct=choice.is_correct,

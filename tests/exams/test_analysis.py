@@ -112,6 +112,22 @@ def add_attempt(user, exam, answers: dict, *, status=Attempt.Status.SUBMITTED, u
     return attempt
 
 
+TABLE = [  # Q1, Q2 (right or not), Q3, U: the table in the module's docstring
+    ("Right", True, ["A1", "B1"], "No"),
+    ("Right", True, ["A1", "C1"], "No"),
+    ("Right", False, ["A1", "C1"], "Yes"),
+    ("Bravo", True, ["B1", "D1"], "Yes"),
+    ("Bravo", False, None, "Yes"),
+]
+
+
+def take_table(exam, questions: dict, prefix: str) -> None:
+    """Five learners named `prefix`1… take `exam` and answer as in TABLE."""
+    q1, q2, q3, u = (questions[k] for k in ("q1", "q2", "q3", "u"))
+    for n, (a1, a2, a3, au) in enumerate(TABLE, start=1):
+        add_attempt(make_user(f"{prefix}{n}"), exam, {q1: a1, q2: a2, q3: a3, u: au}, unscored=[u])
+
+
 @pytest.fixture
 def fixture(db):
     domain = Domain.objects.create(code="T", title="Test")
@@ -132,15 +148,8 @@ def fixture(db):
     u = make_question(objective, "u", "single", [("Yes", True), ("No", False)])
     exam = Exam.objects.create(title="Fixture", slug="fixture", question_count=4, is_published=True)
     ExamObjective.objects.create(exam=exam, objective=objective)
-    table = [
-        ("Right", True, ["A1", "B1"], "No"),
-        ("Right", True, ["A1", "C1"], "No"),
-        ("Right", False, ["A1", "C1"], "Yes"),
-        ("Bravo", True, ["B1", "D1"], "Yes"),
-        ("Bravo", False, None, "Yes"),
-    ]
-    for n, (a1, a2, a3, au) in enumerate(table, start=1):
-        add_attempt(make_user(f"taker{n}"), exam, {q1: a1, q2: a2, q3: a3, u: au}, unscored=[u])
+    questions = {"q1": q1, "q2": q2, "q3": q3, "u": u}
+    take_table(exam, questions, "taker")
     # Not counted: an attempt in progress, and (for the exam's figures) another exam's.
     add_attempt(make_user("busy"), exam, {q1: "Delta", q2: True}, status=Attempt.Status.IN_PROGRESS)
     other = Exam.objects.create(title="Other", slug="other", question_count=1)
