@@ -13,11 +13,15 @@ each (1 = fully correct):
 The rest score of a scored item is t − x; of the unscored item, t.
 """
 
+import csv
+import io
 import math
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from exams import analysis
 from exams.analysis import OptionShare
@@ -339,3 +343,61 @@ def test_stored_figures_keep_the_figures_and_warnings(fixture):
     analysis.refresh_statistics(now=NOW + timedelta(hours=1))  # default minimum
     assert not QuestionStatistics.objects.filter(has_warning=True).exists()
     assert QuestionStatistics.objects.filter(computed_at=NOW).count() == 0
+
+
+# --- the item_analysis command ---------------------------------------------------
+
+
+def run_command(capsys, *args):
+    call_command("item_analysis", *args)
+    return capsys.readouterr().out
+
+
+def test_the_command_writes_csv_with_a_share_per_option(fixture, capsys):
+    out = run_command(capsys, "--exam", "fixture", "--format", "csv", "--min-responses", "1")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[:10] == [
+        "question",
+        "external_id",
+        "kind",
+        "responses",
+        "facility",
+        "discrimination",
+        "option_a",
+        "option_b",
+        "option_c",
+        "option_d",
+    ]
+    by_id = {row["external_id"]: row for row in rows}
+    q1 = by_id["q1"]
+    assert q1["question"] == str(fixture["q1"].pk)
+    assert (q1["responses"], q1["facility"], q1["discrimination"]) == ("5", "0.600", "0.327")
+    assert [q1[f"option_{c}"] for c in "abcd"] == ["0.600", "0.400", "0.000", "0.000"]
+    assert q1["warnings"] == "dead distractor; dead distractor"
+    assert [by_id["u"][f"option_{c}"] for c in "abcd"] == ["0.600", "0.400", "", ""]
+    assert by_id["q2"]["option_a"] == "" and by_id["u"]["warnings"] == "negative: check the key"
+
+
+def test_the_command_leaves_figures_empty_below_the_minimum(fixture, capsys):
+    out = run_command(capsys, "--exam", "fixture", "--format", "csv")
+    q1 = next(r for r in csv.DictReader(io.StringIO(out)) if r["external_id"] == "q1")
+    assert (q1["responses"], q1["facility"], q1["option_a"], q1["warnings"]) == ("5", "", "", "")
+
+
+def test_the_command_prints_a_table_with_alpha(fixture, capsys):
+    out = run_command(capsys, "--exam", "fixture", "--min-responses", "1")
+    assert "5 finalized attempts, 3.0 scored items each: Cronbach's alpha 0.58, SEM 0.66" in out
+    line = next(row for row in out.splitlines() if " q1 " in row)
+    assert line.split()[1:6] == ["q1", "single", "5", "0.600", "0.327"]
+    assert "A* 60% B 40% C 0% D 0%" in line
+    assert "u: Negative discrimination (-0.88)" in out
+
+    out = run_command(capsys, "--exam", "fixture")
+    assert "not enough data for alpha" in out and "not enough data" in out.split("\n")[3]
+
+
+def test_the_command_refuses_an_unknown_exam(fixture):
+    with pytest.raises(
+        CommandError, match=re.escape("There is no exam 'nope'. Exams: fixture, other.")
+    ):
+        call_command("item_analysis", "--exam", "nope")
