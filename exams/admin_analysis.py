@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from exams import analysis
-from exams.models import Choice, Exam, Question, QuestionStatistics
+from exams.models import Choice, Exam, ExamStatistics, Question, QuestionStatistics
 
 NO_DATA = "–"
 FEW = "not enough data"
@@ -84,7 +84,11 @@ class QuestionAnalysisMixin:
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         analysis.ensure_fresh(now=timezone.now())
-        return super().changelist_view(request, extra_context)
+        exams = [
+            {"title": stats.exam.title, "reliability": describe_reliability(_reliability(stats))}
+            for stats in ExamStatistics.objects.select_related("exam").order_by("exam__title")
+        ]
+        return super().changelist_view(request, {**(extra_context or {}), "exam_stats": exams})
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         analysis.ensure_fresh(now=timezone.now())
@@ -179,6 +183,26 @@ class ChoiceAnalysisMixin:
         return text
 
 
+def _reliability(stats: ExamStatistics) -> analysis.Reliability:
+    return analysis.Reliability(
+        attempts=stats.attempts, items=stats.items, alpha=stats.alpha, sem=stats.sem
+    )
+
+
+def describe_reliability(figures: analysis.Reliability) -> str:
+    if figures.alpha is None:
+        return (
+            f"Not enough data: {figures.attempts} finalized attempt(s) with items; "
+            f"alpha needs {analysis.MIN_RESPONSES}."
+        )
+    return (
+        f"Cronbach's alpha {figures.alpha:.2f} over {figures.attempts} finalized attempts "
+        f"({figures.items:.0f} scored items each on average); standard error of "
+        f"measurement {figures.sem:.1f} items, about {figures.sem_scaled:.0f} points on "
+        "the 100–1000 scale."
+    )
+
+
 class ExamReliabilityMixin:
     """For ExamAdmin: Cronbach's alpha and the SEM over the exam's attempts."""
 
@@ -189,15 +213,4 @@ class ExamReliabilityMixin:
     def reliability(self, exam: Exam) -> str:
         if not exam.pk:
             return NO_DATA
-        figures = analysis.exam_reliability(exam=exam)
-        if figures.alpha is None:
-            return (
-                f"Not enough data: {figures.attempts} finalized attempt(s) with items; "
-                f"alpha needs {analysis.MIN_RESPONSES}."
-            )
-        return (
-            f"Cronbach's alpha {figures.alpha:.2f} over {figures.attempts} finalized attempts "
-            f"({figures.items:.0f} scored items each on average); standard error of "
-            f"measurement {figures.sem:.1f} items, about {figures.sem_scaled:.0f} points on "
-            "the 100–1000 scale."
-        )
+        return describe_reliability(analysis.exam_reliability(exam=exam))

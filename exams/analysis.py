@@ -36,6 +36,7 @@ from exams.models import (
     AttemptItem,
     Choice,
     Exam,
+    ExamStatistics,
     PracticeAnswer,
     Question,
     QuestionStatistics,
@@ -383,8 +384,11 @@ def analyse_items(
     return result
 
 
-def exam_reliability(*, exam: Exam, min_attempts: int = MIN_RESPONSES) -> Reliability:
-    """Cronbach's alpha and the SEM over the exam's finalized attempts (one query).
+def reliabilities(
+    *, exam: Exam | None = None, min_attempts: int = MIN_RESPONSES
+) -> dict[int, Reliability]:
+    """Cronbach's alpha and the SEM over each exam's finalized attempts, by exam id
+    (of `exam` only, if given), in one query.
 
     Attempts draw different questions, so the sum of item variances is that of
     the average attempt: Σ over questions of n·p(1−p), divided by the attempts
@@ -392,34 +396,55 @@ def exam_reliability(*, exam: Exam, min_attempts: int = MIN_RESPONSES) -> Reliab
     Variances are population variances, items and totals alike.
     """
     items, attempts = AttemptItem._meta.db_table, Attempt._meta.db_table
+    exam_filter = "AND a.exam_id = %s" if exam is not None else ""
     sql = f"""
         WITH scored AS (
-            SELECT i.attempt_id, i.question_id, CASE WHEN i.is_correct THEN 1 ELSE 0 END AS x
+            SELECT a.exam_id, i.attempt_id, i.question_id,
+                   CASE WHEN i.is_correct THEN 1 ELSE 0 END AS x
             FROM {items} i JOIN {attempts} a ON a.id = i.attempt_id
-            WHERE {_finalized("a")} AND a.exam_id = %s AND i.scored
+            WHERE {_finalized("a")} AND i.scored {exam_filter}
         ),
-        per_item AS (SELECT COUNT(*) AS n, SUM(x) AS sx FROM scored GROUP BY question_id),
-        totals AS (SELECT COUNT(*) AS k, SUM(x) AS t FROM scored GROUP BY attempt_id)
-        SELECT (SELECT SUM(sx * (n - sx) * 1.0 / n) FROM per_item),
-               (SELECT COUNT(*) FROM totals), (SELECT SUM(k) FROM totals),
-               (SELECT SUM(t) FROM totals), (SELECT SUM(t * t) FROM totals)
+        per_question AS (
+            SELECT exam_id, COUNT(*) AS n, SUM(x) AS sx FROM scored GROUP BY exam_id, question_id
+        ),
+        per_item AS (
+            SELECT exam_id, SUM(sx * (n - sx) * 1.0 / n) AS v FROM per_question GROUP BY exam_id
+        ),
+        totals AS (
+            SELECT exam_id, COUNT(*) AS k, SUM(x) AS t FROM scored GROUP BY exam_id, attempt_id
+        )
+        SELECT t.exam_id, MAX(p.v), COUNT(*), SUM(t.k), SUM(t.t), SUM(t.t * t.t)
+        FROM totals t JOIN per_item p ON p.exam_id = t.exam_id
+        GROUP BY t.exam_id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [exam.pk])
-        variance_sum, count, k_sum, t_sum, tt_sum = cursor.fetchone()
-    count = int(count or 0)
-    if count == 0:
-        return Reliability(attempts=0, items=0, alpha=None, sem=None)
-    k = int(k_sum) / count
-    if count < min_attempts:
-        return Reliability(attempts=count, items=k, alpha=None, sem=None)
-    mean = int(t_sum) / count
-    total_variance = int(tt_sum) / count - mean * mean
-    alpha = cronbach_alpha(
-        items=k, item_variance=float(variance_sum) / count, total_variance=total_variance
-    )
-    sem = math.sqrt(total_variance) * math.sqrt(max(0.0, 1 - alpha)) if alpha is not None else None
-    return Reliability(attempts=count, items=k, alpha=alpha, sem=sem)
+        cursor.execute(sql, [exam.pk] if exam is not None else [])
+        rows = cursor.fetchall()
+    result = {}
+    for exam_id, variance_sum, count, k_sum, t_sum, tt_sum in rows:
+        count = int(count)
+        k = int(k_sum) / count
+        if count < min_attempts:
+            result[exam_id] = Reliability(attempts=count, items=k, alpha=None, sem=None)
+            continue
+        mean = int(t_sum) / count
+        total_variance = int(tt_sum) / count - mean * mean
+        alpha = cronbach_alpha(
+            items=k, item_variance=float(variance_sum) / count, total_variance=total_variance
+        )
+        sem = (
+            math.sqrt(total_variance) * math.sqrt(max(0.0, 1 - alpha))
+            if alpha is not None
+            else None
+        )
+        result[exam_id] = Reliability(attempts=count, items=k, alpha=alpha, sem=sem)
+    return result
+
+
+def exam_reliability(*, exam: Exam, min_attempts: int = MIN_RESPONSES) -> Reliability:
+    """The exam's reliability (`reliabilities`); no attempts: zero attempts, no alpha."""
+    found = reliabilities(exam=exam, min_attempts=min_attempts)
+    return found.get(exam.pk, Reliability(attempts=0, items=0, alpha=None, sem=None))
 
 
 # --- stored figures for the admin ---------------------------------------------------
@@ -429,11 +454,22 @@ def refresh_statistics(*, now: datetime, min_responses: int = MIN_RESPONSES) -> 
     """Recompute every question's figures over all exams and store them
     (`QuestionStatistics`); returns how many rows were written.
 
-    Seven queries: the five of `analyse_items`, the upsert, and the delete of
-    rows whose question is no longer analysed. Two refreshes at once are safe:
-    each row is an upsert.
+    Ten queries: the five of `analyse_items`, the exams' reliabilities, and for
+    questions and exams each an upsert and a delete of rows no longer analysed.
+    Two refreshes at once are safe: each row is an upsert.
     """
     analysed = analyse_items(min_responses=min_responses)
+    exams = [
+        ExamStatistics(
+            exam_id=exam_id,
+            attempts=r.attempts,
+            items=r.items,
+            alpha=r.alpha,
+            sem=r.sem,
+            computed_at=now,
+        )
+        for exam_id, r in reliabilities(min_attempts=min_responses).items()
+    ]
     rows = [
         QuestionStatistics(
             question_id=a.question_id,
@@ -470,6 +506,13 @@ def refresh_statistics(*, now: datetime, min_responses: int = MIN_RESPONSES) -> 
             ],
         )
         QuestionStatistics.objects.exclude(computed_at=now).delete()
+        ExamStatistics.objects.bulk_create(
+            exams,
+            update_conflicts=True,
+            unique_fields=["exam"],
+            update_fields=["attempts", "items", "alpha", "sem", "computed_at"],
+        )
+        ExamStatistics.objects.exclude(computed_at=now).delete()
     return len(rows)
 
 

@@ -564,3 +564,22 @@ class QuestionStatistics(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}: {self.responses} responses"
+
+
+class ExamStatistics(models.Model):
+    """An exam's reliability as last computed with the questions' figures."""
+
+    exam = models.OneToOneField(
+        Exam, primary_key=True, on_delete=models.CASCADE, related_name="statistics"
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    items = models.FloatField(default=0, help_text="Scored items per attempt, on average.")
+    alpha = models.FloatField(null=True, blank=True)
+    sem = models.FloatField(null=True, blank=True, help_text="In items (raw score points).")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "exam statistics"
+
+    def __str__(self) -> str:
+        return f"{self.exam_id}: alpha {self.alpha}"

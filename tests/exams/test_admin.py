@@ -193,10 +193,10 @@ def test_the_changelist_filters_and_searches(
     with time_machine.travel(DAWN, tick=False):
         refresh_statistics(now=timezone.now())
         # 1 session, 2 user, 3-4 the user's and group permissions, 5 how old the
-        # item analysis is (fresh), 6 task statements and 7 objectives (the
-        # filters), 8 count the filtered questions, 9 count them all, 10 the page
-        # of questions with their objectives and statistics.
-        with django_assert_num_queries(10):
+        # item analysis is (fresh), 6 the exams' reliability, 7 task statements
+        # and 8 objectives (the filters), 9 count the filtered questions, 10 count
+        # them all, 11 the page of questions with their objectives and statistics.
+        with django_assert_num_queries(11):
             response = instructor_client.get(url)
     assert response.status_code == 200
     assert "result" in response.content.decode()

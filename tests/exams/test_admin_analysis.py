@@ -73,13 +73,15 @@ def test_the_changelist_refreshes_old_figures_in_constant_queries(
     url = reverse("admin:exams_question_changelist")
     # 1 session, 2 user, 3-4 permissions, 5 how old the figures are (none yet),
     # 6-10 the analysis (item sums, option counts, practice, questions, choices),
-    # 11 savepoint, 12 the upsert, 13 delete rows no longer analysed, 14 release,
-    # 15 task statements and 16 objectives (filters), 17-18 the counts, 19 the page.
-    with time_machine.travel(NOW, tick=False), django_assert_num_queries(19):
+    # 11 the exams' reliability, 12 savepoint, 13-14 upsert the questions' figures
+    # and delete those no longer analysed, 15-16 the same for the exams, 17 release,
+    # 18 the exams' figures, 19 task statements and 20 objectives (filters),
+    # 21-22 the counts, 23 the page.
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(23):
         assert instructor_client.get(url).status_code == 200
     analysis.refresh_statistics(now=NOW - analysis.MAX_AGE)  # old, but not too old
-    # The same without 6-14.
-    with time_machine.travel(NOW, tick=False), django_assert_num_queries(10):
+    # The same without 6-17.
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(11):
         assert instructor_client.get(url).status_code == 200
 
 
@@ -120,6 +122,13 @@ def test_the_exam_page_shows_alpha_and_sem(graded, superuser, client):
     # 40 attempts repeating the fixture's five: alpha and SEM as hand-computed.
     assert "Cronbach&#x27;s alpha 0.58 over 40 finalized attempts" in page
     assert "standard error of measurement 0.7 items, about 199 points" in page
+
+
+def test_the_changelist_shows_each_exams_reliability(instructor_client, graded):
+    page = changelist(instructor_client).content.decode()
+    assert "Reliability of the exams" in page
+    assert "<strong>Fixture</strong>: Cronbach&#x27;s alpha 0.58 over 40 finalized attempts" in page
+    assert "<strong>Other</strong>: Not enough data: 1 finalized attempt(s)" in page
 
 
 def test_a_new_question_has_no_figures(instructor_client, graded):

@@ -32,6 +32,7 @@ from exams.models import (
     Domain,
     Exam,
     ExamObjective,
+    ExamStatistics,
     Objective,
     Question,
     QuestionStatistics,
@@ -314,13 +315,18 @@ def test_analysis_takes_five_queries_whatever_the_data(fixture, django_assert_nu
 def test_reliability_takes_one_query(fixture, django_assert_num_queries):
     with django_assert_num_queries(1):  # 1 the sums of items and totals
         analysis.exam_reliability(exam=fixture["exam"])
+    with django_assert_num_queries(1):  # 1 the same for every exam
+        every = analysis.reliabilities(min_attempts=1)
+    assert every[fixture["exam"].pk].alpha == pytest.approx(1.5 * (1 - 0.64 / 1.04))
+    # One attempt with one item: the totals do not vary, alpha is undefined.
+    assert every[fixture["other"].pk] == analysis.Reliability(1, 1, None, None)
 
 
 def test_stored_figures_are_refreshed_when_old(fixture, django_assert_num_queries):
-    # 1 how old the figures are (none yet), 2-6 the analysis, 7 the upsert,
-    # 8 the delete of rows no longer analysed; the refresh runs in a savepoint… on
-    # SQLite and PostgreSQL alike: 9-10 the savepoint and its release.
-    with django_assert_num_queries(10):
+    # 1 how old the figures are (none yet), 2-6 the analysis, 7 the exams'
+    # reliability, 8 savepoint, 9-10 upsert the questions' figures and delete those
+    # no longer analysed, 11-12 the same for the exams, 13 release the savepoint.
+    with django_assert_num_queries(13):
         analysis.ensure_fresh(now=NOW)
     stats = QuestionStatistics.objects.get(question=fixture["q1"])
     assert (stats.responses, stats.computed_at) == (6, NOW)
@@ -339,6 +345,10 @@ def test_stored_figures_keep_the_figures_and_warnings(fixture):
     assert [q1.options[str(pk)]["chosen"] for pk in choices] == [3, 2, 1, 0]
     u = QuestionStatistics.objects.get(question=fixture["u"])
     assert [w["code"] for w in u.warnings] == ["negative"]
+
+    exam = ExamStatistics.objects.get(exam=fixture["exam"])
+    assert (exam.attempts, exam.items) == (5, 3)
+    assert exam.alpha == pytest.approx(1.5 * (1 - 0.64 / 1.04))
 
     analysis.refresh_statistics(now=NOW + timedelta(hours=1))  # default minimum
     assert not QuestionStatistics.objects.filter(has_warning=True).exists()
