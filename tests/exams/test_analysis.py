@@ -411,3 +411,9 @@ def test_the_command_refuses_an_unknown_exam(fixture):
         CommandError, match=re.escape("There is no exam 'nope'. Exams: fixture, other.")
     ):
         call_command("item_analysis", "--exam", "nope")
+
+
+def test_the_refresh_command_stores_the_figures(fixture, capsys):
+    call_command("refresh_item_statistics")
+    assert capsys.readouterr().out == "Item analysis recomputed for 4 questions.\n"
+    assert QuestionStatistics.objects.get(question=fixture["q1"]).responses == 6
