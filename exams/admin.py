@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 
 from exams.admin_editing import KindFittedChoices, QuestionEditing, check_choice_rows
+from exams.admin_analysis import ChoiceAnalysisMixin, ExamReliabilityMixin, QuestionAnalysisMixin
 from exams.bank.export import ExportError, export_questions
 from exams.bank.history import set_status, stale_edit_message
 from exams.bank.lint import Finding, findings_for_question, item_from_question
@@ -154,7 +155,7 @@ class ChoiceInlineFormSet(BaseInlineFormSet):
         check_choice_rows(self)
 
 
-class ChoiceInline(KindFittedChoices, admin.TabularInline):
+class ChoiceInline(KindFittedChoices, ChoiceAnalysisMixin, admin.TabularInline):
     model = Choice
     form = ChoiceForm
     formset = ChoiceInlineFormSet
@@ -235,7 +236,7 @@ def _lint_findings(pk: int) -> list[Finding]:
 
 
 @admin.register(Question)
-class QuestionAdmin(QuestionEditing, BankAdmin):
+class QuestionAdmin(QuestionEditing, QuestionAnalysisMixin, BankAdmin):
     form = QuestionForm
     list_display = [
         "external_id",
@@ -488,7 +489,7 @@ class ExamObjectiveInline(admin.TabularInline):
 
 
 @admin.register(Exam)
-class ExamAdmin(admin.ModelAdmin):
+class ExamAdmin(ExamReliabilityMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "question_count",

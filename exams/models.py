@@ -572,3 +572,53 @@ class BankUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user}, {self.created_at:%Y-%m-%d %H:%M})"
+
+
+class QuestionStatistics(models.Model):
+    """A question's item analysis as last computed (exams/analysis.py), for the admin.
+
+    Recomputed from the attempts when older than `analysis.MAX_AGE`; a figure is
+    null when there is not enough data (or it is undefined).
+    """
+
+    question = models.OneToOneField(
+        Question, primary_key=True, on_delete=models.CASCADE, related_name="statistics"
+    )
+    responses = models.PositiveIntegerField(default=0)
+    facility = models.FloatField(null=True, blank=True)
+    discrimination = models.FloatField(null=True, blank=True)
+    practice_responses = models.PositiveIntegerField(default=0)
+    practice_facility = models.FloatField(null=True, blank=True)
+    # Choice id → {"chosen": count, "share": share or null}, for choice questions.
+    options = models.JSONField(default=dict)
+    other_chosen = models.PositiveIntegerField(
+        default=0, help_text="Choices of options whose wording is no longer in the question."
+    )
+    warnings = models.JSONField(default=list)  # [{"code": …, "message": …}]
+    has_warning = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "question statistics"
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.responses} responses"
+
+
+class ExamStatistics(models.Model):
+    """An exam's reliability as last computed with the questions' figures."""
+
+    exam = models.OneToOneField(
+        Exam, primary_key=True, on_delete=models.CASCADE, related_name="statistics"
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    items = models.FloatField(default=0, help_text="Scored items per attempt, on average.")
+    alpha = models.FloatField(null=True, blank=True)
+    sem = models.FloatField(null=True, blank=True, help_text="In items (raw score points).")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "exam statistics"
+
+    def __str__(self) -> str:
+        return f"{self.exam_id}: alpha {self.alpha}"

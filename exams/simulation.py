@@ -59,3 +59,65 @@ def question(seed: object, question_id: int, bank_difficulty: int = 2) -> SimQue
     if rng.random() < 0.05:
         a = rng.uniform(-0.2, 0.1)
     return SimQuestion(difficulty=b, discrimination=a)
+
+
+# --- responses --------------------------------------------------------------------
+
+
+def distractor_pull(seed: object, question_id: int, texts: list[str]) -> dict[str, float]:
+    """How strongly each wrong option draws a learner who gets the question wrong.
+
+    Weights ~ lognormal(0, 1.2): unequal, as in real data — one distractor
+    usually takes most wrong answers and some are almost never chosen (dead
+    distractors, which item analysis flags).
+    """
+    rng = random.Random(f"{seed}:distractors:{question_id}")
+    return {text: rng.lognormvariate(0.0, 1.2) for text in texts}
+
+
+def _weighted_pick(items: list[str], pull: dict[str, float], rng: random.Random) -> str:
+    return rng.choices(items, weights=[pull.get(i, 1.0) for i in items])[0]
+
+
+def response(
+    snapshot: dict, *, right: bool, pull: dict[str, float], rng: random.Random, blank: float = 0.03
+) -> dict | None:
+    """A response to the frozen item `snapshot` (exams/snapshots.py), right or wrong.
+
+    `pull` weighs the wrong options by their text (`distractor_pull`). A wrong
+    answer is left blank with chance `blank`; otherwise single choice picks a
+    distractor, multiple response swaps one of the key's options for a
+    distractor, ordering swaps two neighbours, matching swaps two partners.
+    """
+    kind, key = snapshot["kind"], snapshot["key"]
+    options = snapshot["options"]
+    if right:
+        if kind == "single":
+            return {"choice": key}
+        if kind == "multiple":
+            return {"choices": sorted(key)}
+        if kind == "ordering":
+            return {"ranks": {oid: place for place, oid in enumerate(key, start=1)}}
+        return {"matches": dict(key)}
+    if rng.random() < blank:
+        return None
+    text = {o["id"]: o["text"] for o in options}
+    if kind in ("single", "multiple"):
+        keyed = {key} if kind == "single" else set(key)
+        wrong = [o["id"] for o in options if o["id"] not in keyed]
+        pull_by_id = {oid: pull.get(text[oid], 1.0) for oid in wrong}
+        distractor = _weighted_pick(wrong, pull_by_id, rng)
+        if kind == "single":
+            return {"choice": distractor}
+        kept = rng.sample(sorted(keyed), len(keyed) - 1)
+        return {"choices": sorted([*kept, distractor])}
+    if kind == "ordering":
+        order = list(key)
+        n = rng.randrange(len(order) - 1)
+        order[n], order[n + 1] = order[n + 1], order[n]
+        return {"ranks": {oid: place for place, oid in enumerate(order, start=1)}}
+    prompts = list(key)
+    a, b = rng.sample(prompts, 2)
+    matches = dict(key)
+    matches[a], matches[b] = matches[b], matches[a]
+    return {"matches": matches}

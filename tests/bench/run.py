@@ -619,6 +619,9 @@ def main() -> int:
     cohort_rows = cohort_curve()
     say("starting an attempt with 100, 1,000 and 10,000 questions")
     start_rows = start_curve()
+    from tests.bench.item_analysis import record  # its own section of docs/performance.md
+
+    record()
     sessions = write_sessions(200)
     start_gunicorn()
     try:

@@ -9,7 +9,9 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from exams.analysis import refresh_statistics
 from exams.bank.loader import load_bank_files
 from exams.models import Attempt, Case, Question, QuestionVersion
 from tests.conftest import make_user
@@ -188,11 +190,14 @@ def test_the_changelist_filters_and_searches(
     instructor_client, bank, query, django_assert_num_queries
 ):
     url = reverse("admin:exams_question_changelist") + "?" + query
-    # 1 session, 2 user, 3-4 the user's and group permissions, 5 task statements
-    # and 6 objectives (the filters), 7 count the filtered questions, 8 count
-    # them all, 9 the page of questions with their objectives.
-    with django_assert_num_queries(9):
-        response = instructor_client.get(url)
+    with time_machine.travel(DAWN, tick=False):
+        refresh_statistics(now=timezone.now())
+        # 1 session, 2 user, 3-4 the user's and group permissions, 5 how old the
+        # item analysis is (fresh), 6 the exams' reliability, 7 task statements
+        # and 8 objectives (the filters), 9 count the filtered questions, 10 count
+        # them all, 11 the page of questions with their objectives and statistics.
+        with django_assert_num_queries(11):
+            response = instructor_client.get(url)
     assert response.status_code == 200
     assert "result" in response.content.decode()
 

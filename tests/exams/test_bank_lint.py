@@ -5,11 +5,14 @@ one question, and the shipped bank."""
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 
+from exams.analysis import refresh_statistics
 from exams.bank.lint import (
     BANK,
     ERROR,
@@ -574,13 +577,18 @@ def test_the_change_page_shows_the_questions_findings(
     # whichever test ran before in this worker.
     ContentType.objects.clear_cache()
 
-    # 1 session, 2 user, 3 the question, 4-5 the user's and group permissions,
-    # 6 versions (inline), 7 choices (inline), 8 the linter's questions of the
-    # objective, 9 their choices, 10 the question's content type, 11 the objective
-    # (autocomplete widget), 12 the cases (the case select's options), 13 the
-    # question again (a version's str in its inline), 14 the question's draft, if any
+    now = timezone.now()
+    refresh_statistics(now=now)
+
+    # 1 session, 2 user, 3 how old the item analysis is (fresh), 4 the question,
+    # 5-6 the user's and group permissions, 7 versions (inline), 8 choices with
+    # their figures (inline), 9 the linter's questions of the objective, 10 their
+    # choices, 11 the question's content type, 12 the objective (autocomplete
+    # widget), 13 the cases (the case select's options), 14 the question's
+    # figures and 15 its choices (the item analysis panel), 16 the question
+    # again (a version's str in its inline), 17 the question's draft, if any
     # (the banner of exams/admin_editing.py).
-    with django_assert_num_queries(14):
+    with time_machine.travel(now, tick=False), django_assert_num_queries(17):
         page = instructor_client.get(url).content.decode()
 
     section = page[page.index("Bank linter") :]

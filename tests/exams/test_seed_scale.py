@@ -3,10 +3,11 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Cohort, Membership, User
-from exams import grading
+from exams import analysis, grading, markdown
 from exams.models import (
     Attempt,
     AttemptItem,
@@ -16,6 +17,7 @@ from exams.models import (
     PracticeSession,
     Question,
 )
+from exams.snapshots import ItemSnapshot
 from tests.conftest import make_exam
 
 
@@ -93,7 +95,7 @@ def test_seed_scale_attempts_are_finalized_and_consistent(bank, settings, capsys
     assert len(attempts) == 36
     per_learner = Attempt.objects.values("user").annotate(n=Count("id"))
     assert {row["n"] for row in per_learner} == {3} and len(per_learner) == 12
-    assert not AttemptItem.objects.exists()
+    assert AttemptItem.objects.count() == 36 * 20
     sums = {
         row["attempt"]: row
         for row in ObjectiveResult.objects.values("attempt")
@@ -212,3 +214,61 @@ def test_seed_scale_uses_the_task_mock_when_present(bank, settings, capsys):
     assert not Exam.objects.filter(slug="scale-mock").exists()
     assert set(Attempt.objects.values_list("exam", flat=True)) == {exam.pk}
     assert Attempt.objects.count() == 6
+
+
+def test_seed_scale_attempts_have_graded_items_of_every_kind(bank, settings, capsys):
+    settings.DEBUG = True
+    out = run_scale(capsys)
+    assert "36 attempts with 720 items" in out
+
+    kinds, blanks = set(), 0
+    for attempt in Attempt.objects.prefetch_related("items"):
+        items = list(attempt.items.all())
+        assert [i.position for i in items] == list(range(1, 21))
+        assert len({i.question_id for i in items}) == 20
+        assert attempt.raw_score == sum(i.is_correct for i in items)
+        assert (attempt.scored_count, attempt.question_count) == (20, 20)
+        by_objective = {}
+        for item in items:
+            snapshot = ItemSnapshot.from_json(item.snapshot)
+            # A real snapshot, graded as submitting grades it; a whole answer or none.
+            assert snapshot.grade(item.response) == item.is_correct
+            assert item.response is None or snapshot.is_complete(item.response)
+            assert (item.answered_at is None) == (item.response is None)
+            assert attempt.started_at < (item.answered_at or attempt.started_at + timedelta(1))
+            kinds.add(snapshot.kind)
+            blanks += item.response is None
+            right, of = by_objective.get(item.objective_id, (0, 0))
+            by_objective[item.objective_id] = (right + item.is_correct, of + 1)
+        results = {r.objective_id: (r.correct, r.total) for r in attempt.objective_results.all()}
+        assert results == by_objective
+    assert kinds == {"single", "multiple", "ordering", "matching"}
+    assert 0 < blanks < 60
+
+
+def test_the_review_of_a_generated_attempt_renders(bank, settings, capsys, client):
+    settings.DEBUG = True
+    run_scale(capsys, learners=2, attempts=1)
+    attempt = Attempt.objects.order_by("pk").first()
+    client.force_login(attempt.user)
+    response = client.get(reverse("exams:attempt_result", args=[attempt.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    item = attempt.items.order_by("position").first()
+    assert markdown.render_markdown(item.snapshot["stem"])[:40] in page
+
+
+def test_item_analysis_of_generated_data_has_a_spread(bank, settings, capsys):
+    settings.DEBUG = True
+    run_scale(capsys, learners=100, attempts=2, cohort_size=500)
+    figures = [f for f in analysis.analyse_items(min_responses=15).values() if f.responses]
+    facility = [f.facility for f in figures if f.facility is not None]
+    discrimination = [f.discrimination for f in figures if f.discrimination is not None]
+    assert len(facility) > 100
+    assert min(facility) < 0.3 and max(facility) > 0.85
+    assert sum(discrimination) / len(discrimination) > 0.15  # items mostly measure ability
+    assert min(discrimination) < 0.1  # and a few poorly written ones do not
+    codes = {w.code for f in figures for w in f.warnings}
+    assert "dead_distractor" in codes
+    shares = [o.share for f in figures for o in f.options if not o.correct and o.share]
+    assert max(shares) > 4 * min(shares)  # distractors differ in their pull

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Cohort, Membership, User
-from exams import grading
+from exams import grading, simulation
 from exams.models import (
     Attempt,
+    AttemptItem,
+    Choice,
     Exam,
     ExamObjective,
     Objective,
@@ -26,6 +28,7 @@ from exams.models import (
     PracticeSession,
     Question,
 )
+from exams.snapshots import ItemSnapshot
 
 PASSWORD = "scale-pass"
 LEARNER_PREFIX = "scale-learner-"
@@ -45,19 +48,10 @@ WINDOW = timedelta(weeks=12)
 BATCH = 2000
 USER_BATCH = 1000
 PRACTICE_LABEL = "Generated practice"
-# Per-question nudge to the chance of a right answer, by difficulty (easy, medium, hard).
-DIFFICULTY_NUDGE = {1: 0.08, 2: 0.0, 3: -0.08}
-
-
-@dataclass(frozen=True)
-class Learner:
-    """A generated learner's skill: `base` at the start of the window, `base + gain` at its end."""
-
-    base: float
-    gain: float
-
-    def ability(self, fraction: float) -> float:
-        return min(0.95, max(0.35, self.base + self.gain * fraction))
+# Learners per chunk: attempts, items and results are built and inserted a chunk
+# at a time, so memory stays flat however many learners are asked for.
+CHUNK = 100
+WRITER = "seed_scale"
 
 
 def learner_name(number: int) -> str:
@@ -70,10 +64,11 @@ class Command(BaseCommand):
         "practice answers with bulk inserts, for reports and benchmarks (development only: "
         "every generated user has the password 'scale-pass'; refused with DEBUG off unless "
         "--force). Needs the bank loaded. Uses the 'task-3-3-mock' exam if present, else "
-        "creates 'Scale mock exam'. Generated attempts have scores and per-objective results "
-        "but no item-level review (no AttemptItem rows); practice answers have an empty "
-        "snapshot. Existing usernames are skipped and only learners created by this run get "
-        "attempts and practice, so running it again does not duplicate data."
+        "creates 'Scale mock exam'. Answers come from an item-response model "
+        "(exams/simulation.py): each attempt has its items, frozen as the exam shows them, "
+        "with a response of each kind, so reviews and item analysis work; practice answers "
+        "have an empty snapshot. Existing usernames are skipped and only learners created "
+        "by this run get attempts and practice, so running it again does not duplicate data."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -105,7 +100,10 @@ class Command(BaseCommand):
         questions = list(
             Question.objects.published()
             .order_by("id")
-            .values_list("id", "version", "objective_id", "difficulty")
+            .select_related("case")
+            .prefetch_related(
+                Prefetch("choices", queryset=Choice.objects.order_by("position", "id"))
+            )
         )
         if not questions:
             raise CommandError(
@@ -117,9 +115,9 @@ class Command(BaseCommand):
             exam = self._exam()
             weights = dict(exam.exam_objectives.values_list("objective_id", "weight"))
             available: dict[int, int] = dict.fromkeys(weights, 0)
-            for _, _, objective_id, _ in questions:
-                if objective_id in available:
-                    available[objective_id] += 1
+            for question in questions:
+                if question.objective_id in available:
+                    available[question.objective_id] += 1
             if not sum(available.values()):
                 raise CommandError(f"The exam {exam.slug!r} has no published questions.")
 
@@ -140,9 +138,7 @@ class Command(BaseCommand):
 
             now = timezone.now()
             generated = [(ids[name], name) for name in new_learners]
-            counts = self._activity(
-                generated, exam, weights, available, questions, attempts, seed, now
-            )
+            counts = self._activity(generated, exam, weights, questions, attempts, seed, now)
 
         if connection.vendor == "postgresql":
             # Fresh planner statistics, as autovacuum would soon gather: without
@@ -156,7 +152,8 @@ class Command(BaseCommand):
                 f"seed_scale: {len(new_learners)} learners created ({existing} existed), "
                 f"{len(new_leads)} leads created, {cohort_count} cohorts "
                 f"({memberships} memberships added), on exam {exam.title!r}: "
-                f"{counts['attempts']} attempts, {counts['results']} objective results, "
+                f"{counts['attempts']} attempts with {counts['items']} items, "
+                f"{counts['results']} objective results, "
                 f"{counts['sessions']} practice sessions, {counts['answers']} practice answers "
                 f"in {elapsed:.1f} s."
             )
@@ -238,114 +235,176 @@ class Command(BaseCommand):
         learners: list[tuple[int, str]],
         exam: Exam,
         weights: dict[int, int],
-        available: dict[int, int],
-        questions: list[tuple[int, int, int, int]],
+        questions: list[Question],
         attempts_each: int,
         seed: int,
         now: datetime,
     ) -> dict[str, int]:
+        """Attempts with their items and results, and practice, a chunk of learners at a time."""
+        counts = dict.fromkeys(["attempts", "items", "results", "sessions", "answers"], 0)
+        bank = _Bank(questions, weights, seed)
+        for first in range(0, len(learners), CHUNK):
+            chunk = learners[first : first + CHUNK]
+            attempts, items, sessions, answers = [], [], [], []
+            for user_id, username in chunk:
+                # One stream per learner: learner N's data does not depend on how many
+                # were asked, nor on the chunks.
+                rng = random.Random(f"{seed}:{username}")
+                sim = simulation.learner(seed, username)
+                for attempt, rows in self._attempts(
+                    user_id, sim, exam, bank, attempts_each, rng, now
+                ):
+                    attempts.append(attempt)
+                    items.append(rows)
+                practice = self._practice(user_id, sim, bank, rng, now)
+                if practice:
+                    sessions.append(practice[0])
+                    answers.append(practice[1])
+            counts["attempts"] += len(attempts)
+            counts["items"] += sum(len(rows) for rows in items)
+            counts["results"] += self._insert_attempts(exam, attempts, items)
+            counts["sessions"] += len(sessions)
+            counts["answers"] += self._insert_practice(sessions, answers)
+        return counts
+
+    def _attempts(self, user_id, sim, exam, bank, attempts_each, rng, now):
+        """The learner's finalized attempts, each with its graded items."""
         start = now - WINDOW
         window = WINDOW.total_seconds()
         limit = timedelta(minutes=exam.time_limit_minutes or 30)
-        objective_ids = sorted({objective_id for _, _, objective_id, _ in questions})
-
-        attempts: list[Attempt] = []
-        outcomes: list[dict[int, tuple[int, int]]] = []  # per attempt: objective → (right, of)
-        sessions: list[PracticeSession] = []
-        answers: list[list[PracticeAnswer]] = []  # per session
-        for user_id, username in learners:
-            # One stream per learner: learner N's data does not depend on how many were asked.
-            rng = random.Random(f"{seed}:{username}")
-            learner = Learner(base=rng.uniform(0.35, 0.8), gain=rng.uniform(0.0, 0.15))
-            offsets = sorted(
-                rng.uniform(0, window - limit.total_seconds()) for _ in range(attempts_each)
+        offsets = sorted(
+            rng.uniform(0, window - limit.total_seconds()) for _ in range(attempts_each)
+        )
+        for offset in offsets:
+            started = start + timedelta(seconds=offset)
+            # Good and bad days: one learner scores differently from sitting to sitting.
+            theta = sim.ability(offset / window) + rng.gauss(0, 0.3)
+            spent = rng.uniform(600, min(1800, limit.total_seconds()))
+            drawn = bank.draw(exam, rng)
+            rows = []
+            for position, question in enumerate(drawn, start=1):
+                snapshot = ItemSnapshot.freeze(
+                    question, bank.choices[question.pk], rng=rng, shuffle=exam.shuffle_choices
+                )
+                right = rng.random() < bank.sim[question.pk].p_right(theta)
+                response = simulation.response(
+                    snapshot.data, right=right, pull=bank.pull[question.pk], rng=rng
+                )
+                answered = started + timedelta(seconds=spent * position / (len(drawn) + 1))
+                rows.append(
+                    {
+                        "position": position,
+                        "question_id": question.pk,
+                        "question_version": question.version,
+                        "objective_id": question.objective_id,
+                        "snapshot": snapshot.data,
+                        "response": response,
+                        "answered_at": answered if response else None,
+                        "is_correct": snapshot.grade(response),
+                        "flagged": False,
+                        "scored": True,
+                        "seq": 1 if response else 0,
+                        "writer": WRITER if response else "",
+                        "write_no": 1 if response else 0,
+                    }
+                )
+            raw = sum(row["is_correct"] for row in rows)
+            scaled = grading.scaled_score(raw, len(rows))
+            attempt = Attempt(
+                user_id=user_id,
+                exam=exam,
+                status=Attempt.Status.SUBMITTED,
+                started_at=started,
+                deadline=started + limit,
+                submitted_at=started + timedelta(seconds=spent),
+                raw_score=raw,
+                total=len(rows),
+                pass_mark=exam.pass_mark,
+                time_allowed=limit,
+                question_count=exam.question_count,
+                scored_count=len(rows),
+                scaled_score=scaled,
+                passed=scaled >= exam.pass_mark,
             )
-            for offset in offsets:
-                started = start + timedelta(seconds=offset)
-                ability = learner.ability(offset / window)
-                # Good and bad days: one learner scores differently from sitting to sitting.
-                day = min(0.97, max(0.2, ability + rng.gauss(0, 0.05)))
-                allocation = grading.allocate(weights, available, exam.question_count, rng)
-                outcome = {}
-                for objective_id in sorted(allocation):
-                    of = allocation[objective_id]
-                    if of:
-                        outcome[objective_id] = (sum(rng.random() < day for _ in range(of)), of)
-                raw = sum(right for right, _ in outcome.values())
-                total = sum(of for _, of in outcome.values())
-                scaled = grading.scaled_score(raw, total)
-                attempts.append(
-                    Attempt(
-                        user_id=user_id,
-                        exam=exam,
-                        status=Attempt.Status.SUBMITTED,
-                        started_at=started,
-                        deadline=started + limit,
-                        submitted_at=started + timedelta(seconds=rng.uniform(600, 1800)),
-                        raw_score=raw,
-                        total=total,
-                        pass_mark=exam.pass_mark,
-                        scaled_score=scaled,
-                        passed=scaled >= exam.pass_mark,
-                    )
-                )
-                outcomes.append(outcome)
+            yield attempt, rows
 
-            if rng.random() < 0.5:
-                count = rng.randint(5, 30)
-                edge = timedelta(minutes=5).total_seconds()
-                times = sorted(rng.uniform(edge, window - edge) for _ in range(count))
-                rows = []
-                for offset in times:
-                    question_id, version, objective_id, difficulty = rng.choice(questions)
-                    chance = learner.ability(offset / window) + DIFFICULTY_NUDGE.get(difficulty, 0)
-                    rows.append(
-                        PracticeAnswer(
-                            user_id=user_id,
-                            question_id=question_id,
-                            question_version=version,
-                            objective_id=objective_id,
-                            snapshot={},
-                            response=None,
-                            is_correct=rng.random() < chance,
-                            answered_at=start + timedelta(seconds=offset),
-                        )
-                    )
-                sessions.append(
-                    PracticeSession(
-                        user_id=user_id,
-                        scope=PracticeSession.Scope.ALL,
-                        label=PRACTICE_LABEL,
-                        objective_ids=objective_ids,
-                        started_at=rows[0].answered_at - timedelta(minutes=1),
-                        ended_at=rows[-1].answered_at + timedelta(minutes=1),
-                    )
+    def _practice(self, user_id, sim, bank, rng, now):
+        """About half the learners practise: 5–30 answers over the window."""
+        if rng.random() >= 0.5:
+            return None
+        start = now - WINDOW
+        window = WINDOW.total_seconds()
+        count = rng.randint(5, 30)
+        edge = timedelta(minutes=5).total_seconds()
+        times = sorted(rng.uniform(edge, window - edge) for _ in range(count))
+        rows = []
+        for offset in times:
+            question = rng.choice(bank.questions)
+            chance = bank.sim[question.pk].p_right(sim.ability(offset / window))
+            rows.append(
+                PracticeAnswer(
+                    user_id=user_id,
+                    question_id=question.pk,
+                    question_version=question.version,
+                    objective_id=question.objective_id,
+                    snapshot={},
+                    response=None,
+                    is_correct=rng.random() < chance,
+                    answered_at=start + timedelta(seconds=offset),
                 )
-                answers.append(rows)
+            )
+        session = PracticeSession(
+            user_id=user_id,
+            scope=PracticeSession.Scope.ALL,
+            label=PRACTICE_LABEL,
+            objective_ids=bank.objective_ids,
+            started_at=rows[0].answered_at - timedelta(minutes=1),
+            ended_at=rows[-1].answered_at + timedelta(minutes=1),
+        )
+        return session, rows
 
+    def _insert_attempts(self, exam: Exam, attempts: list[Attempt], items: list[list[dict]]) -> int:
+        """Insert attempts, their items and objective results; returns the results."""
         Attempt.objects.bulk_create(attempts, batch_size=BATCH)
-        self._ensure_pks(attempts, Attempt.objects.filter(exam=exam))
-        results = [
-            ObjectiveResult(attempt_id=a.pk, objective_id=o, correct=right, total=of)
-            for a, outcome in zip(attempts, outcomes, strict=True)
-            for o, (right, of) in outcome.items()
-        ]
-        ObjectiveResult.objects.bulk_create(results, batch_size=BATCH)
+        self._ensure_pks(
+            attempts, Attempt.objects.filter(exam=exam, user__in={a.user_id for a in attempts})
+        )
+        results = []
+        for attempt, rows in zip(attempts, items, strict=True):
+            for row in rows:
+                row["attempt_id"] = attempt.pk
+            results += (
+                {
+                    "attempt_id": attempt.pk,
+                    "objective_id": tally.objective_id,
+                    "correct": tally.correct,
+                    "total": tally.total,
+                }
+                for tally in grading.roll_up(
+                    (row["objective_id"], row["is_correct"]) for row in rows
+                )
+            )
+        _insert(AttemptItem, [row for rows in items for row in rows])
+        _insert(ObjectiveResult, results)
+        return len(results)
 
+    def _insert_practice(
+        self, sessions: list[PracticeSession], answers: list[list[PracticeAnswer]]
+    ) -> int:
         PracticeSession.objects.bulk_create(sessions, batch_size=BATCH)
-        self._ensure_pks(sessions, PracticeSession.objects.filter(label=PRACTICE_LABEL))
+        self._ensure_pks(
+            sessions,
+            PracticeSession.objects.filter(
+                label=PRACTICE_LABEL, user__in={s.user_id for s in sessions}
+            ),
+        )
         rows = []
         for session, session_answers in zip(sessions, answers, strict=True):
             for answer in session_answers:
                 answer.session_id = session.pk
                 rows.append(answer)
         PracticeAnswer.objects.bulk_create(rows, batch_size=BATCH)
-        return {
-            "attempts": len(attempts),
-            "results": len(results),
-            "sessions": len(sessions),
-            "answers": len(rows),
-        }
+        return len(rows)
 
     @staticmethod
     def _ensure_pks(objs: list, queryset) -> None:
@@ -359,3 +418,63 @@ class Command(BaseCommand):
         }
         for obj in objs:
             obj.pk = found[(obj.user_id, obj.started_at)]
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """Insert rows (dicts of column values) fast: COPY on PostgreSQL, where building
+    and binding a bulk INSERT of 400,000 snapshots takes most of the run."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create((model(**row) for row in rows), batch_size=BATCH)
+        return
+    columns = list(rows[0])
+    fields = [model._meta.get_field(c.removesuffix("_id")) for c in columns]
+    json_columns = {
+        c for c, f in zip(columns, fields, strict=True) if f.get_internal_type() == "JSONField"
+    }
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(value) if c in json_columns and value is not None else value
+                    for c, value in row.items()
+                ]
+            )
+
+
+class _Bank:
+    """The published questions as the generator draws them: by the exam's blueprint,
+    with case studies whole (grading.draw), each with its model parameters."""
+
+    def __init__(self, questions: list[Question], weights: dict[int, int], seed: int) -> None:
+        self.questions = questions
+        self.weights = weights
+        self.by_id = {q.pk: q for q in questions}
+        self.choices = {q.pk: list(q.choices.all()) for q in questions}
+        self.sim = {q.pk: simulation.question(seed, q.pk, q.difficulty) for q in questions}
+        self.pull = {
+            q.pk: simulation.distractor_pull(seed, q.pk, [c.text for c in self.choices[q.pk]])
+            for q in questions
+        }
+        self.objective_ids = sorted({q.objective_id for q in questions})
+        self.pool: dict[int, list[int]] = {objective: [] for objective in weights}
+        cases: dict[int, list[tuple[int, int]]] = {}
+        case_of: dict[int, int] = {}
+        for q in questions:
+            if q.objective_id in self.pool:
+                self.pool[q.objective_id].append(q.pk)
+                if q.case_id is not None:
+                    cases.setdefault(q.case_id, []).append((q.pk, q.objective_id))
+                    case_of[q.pk] = q.case_id
+        self.groups = {question: cases[case] for question, case in case_of.items()}
+        self.available = {o: len(ids) for o, ids in self.pool.items()}
+
+    def draw(self, exam: Exam, rng: random.Random) -> list[Question]:
+        allocation = grading.allocate(self.weights, self.available, exam.question_count, rng)
+        units = grading.draw(self.pool, allocation, self.groups, rng)
+        if exam.shuffle_questions:
+            rng.shuffle(units)
+        return [self.by_id[q] for unit in units for q in unit]
