@@ -74,6 +74,8 @@ def _report(request: HttpRequest, cohort: Cohort, now):
         cutoff = now - timedelta(days=reports.INACTIVE_DAYS)
         members = [m for m in members if m.last_active is None or m.last_active < cutoff]
     sort = data.get("sort") or "name"
+    if sort.lstrip("-") == "forecast":
+        reports.fill_in(report, members, now)  # every member's forecast, to sort on
     key = SORTS[sort.lstrip("-")]
     members = sorted(members, key=lambda m: (key(m), m.user.username), reverse=sort[0] == "-")
     return form, data, report, members, sort
@@ -112,6 +114,7 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
     now = timezone.now()
     form, data, report, members, sort = _report(request, cohort, now)
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    reports.fill_in(report, page.object_list, now)
     ready = Paginator(report.ready, READY_PAGE_SIZE).get_page(request.GET.get("ready_page"))
     trend_exam = data.get("exam") or (report.readiness_exams[0] if report.readiness_exams else None)
     context = {
@@ -212,7 +215,9 @@ def cohort_member_attempt(
 @require_safe
 def cohort_members_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort_for_lead(request, cohort_id)
-    _, _, _, members, _ = _report(request, cohort, timezone.now())
+    now = timezone.now()
+    _, _, report, members, _ = _report(request, cohort, now)
+    reports.fill_in(report, members, now)
     header = [
         "username",
         "name",
@@ -256,7 +261,9 @@ def cohort_members_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @require_safe
 def cohort_heatmap_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort_for_lead(request, cohort_id)
-    _, _, report, members, _ = _report(request, cohort, timezone.now())
+    now = timezone.now()
+    _, _, report, members, _ = _report(request, cohort, now)
+    reports.fill_in(report, members, now)
     header = ["username", "name"] + [f"{o.code} {o.title}" for o in report.objectives]
     rows = (
         [m.user.username, m.name] + [m.cells.get(o.id) for o in report.objectives] for m in members

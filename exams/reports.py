@@ -255,6 +255,7 @@ class MemberRow:
     mastery: int | None = None
     cells: dict = field(default_factory=dict)
     forecast: Forecast | None = None
+    filled: bool = False  # cells and forecast read (fill_in)
 
     @property
     def name(self) -> str:
@@ -296,19 +297,13 @@ class CohortReport:
     average: int | None
     readiness_exams: list[Exam]
     blueprint: Blueprint | None
+    priors: dict[int, tuple[float, float]] = field(default_factory=dict)
+    cohort_forecast: Forecast | None = None
     computed_at: datetime | None = None
 
     @property
     def ready(self) -> list[MemberRow]:
         return [m for m in self.members if m.ready]
-
-    @property
-    def forecasts(self) -> list[Forecast]:
-        return [m.forecast for m in self.members if m.forecast is not None]
-
-    @property
-    def expected_passes(self) -> float:
-        return sum(f.p_pass for f in self.forecasts)
 
 
 def readiness_exams(exams: Iterable[Exam]) -> list[Exam]:
@@ -419,46 +414,47 @@ def cohort_report(
                 AttemptEvidence(titles[exam_id], score, pass_mark, bool(passed), when)
             )
 
-    # Mastery, objective averages and forecasts: the rollups, aged to `now`.
+    # Mastery and objective averages: the rollups, summed in the database and
+    # aged to `now` (every stored sum shares one scale). The heatmap's cells and
+    # the forecasts need each (member, objective) row: fill_in() reads those
+    # for the members shown.
     scale = rollups.growth(now)
-    evidence: dict[int, dict[int, rollups.Evidence]] = {}
-    by_objective: dict[int, list[float]] = {}
-    rollup_rows = ObjectiveRollup.objects.filter(user__in=member_ids).values_list(
-        "user_id", "objective_id", "decayed_right", "decayed_total", "answers", "correct"
+    rollup_rows = ObjectiveRollup.objects.filter(user__in=member_ids).order_by()
+    per_member = rollup_rows.values("user_id").annotate(
+        right=Sum("decayed_right"), total=Sum("decayed_total"), at=Max("last_at")
     )
-    for user_id, objective_id, right, total, answers, correct in _rows(rollup_rows):
-        seen = rollups.Evidence(right / scale, total / scale, answers, correct)
-        evidence.setdefault(user_id, {})[objective_id] = seen
-        acc = by_objective.setdefault(objective_id, [0.0, 0.0, 0])
-        acc[0] += seen.right
-        acc[1] += seen.total
-        acc[2] += answers
-    last_answers = (
-        ObjectiveRollup.objects.filter(user__in=member_ids)
-        .values("user_id")
-        .order_by()
-        .annotate(at=Max("last_at"))
-        .values_list("user_id", "at")
-    )
-    for user_id, at in last_answers:
-        row = rows.get(user_id)
-        if row is not None and (row.last_active is None or at > row.last_active):
-            row.last_active = at
-
-    priors = {o: prior(right, total) for o, (right, total, _) in by_objective.items()}
-    blueprint = blueprint_of(ready_exams[0]) if ready_exams else None
-    for user_id, seen in evidence.items():
+    for user_id, right, total, at in per_member.values_list("user_id", "right", "total", "at"):
         row = rows.get(user_id)
         if row is None:
             continue
-        right = total = 0.0
-        for objective_id, e in seen.items():
-            row.cells[objective_id] = mastery_share(e.right, e.total)
-            right += e.right
-            total += e.total
-        row.mastery = mastery_share(right, total)
-        if blueprint is not None:
-            row.forecast = forecast(seen, blueprint, priors)
+        row.mastery = mastery_share(right / scale, total / scale)
+        if row.last_active is None or at > row.last_active:
+            row.last_active = at
+    by_objective = {
+        objective_id: (right / scale, total / scale, answers)
+        for objective_id, right, total, answers in _rows(
+            rollup_rows.values("objective_id")
+            .annotate(
+                right=Sum("decayed_right"), total=Sum("decayed_total"), answers=Sum("answers")
+            )
+            .values_list("objective_id", "right", "total", "answers")
+        )
+    }
+    priors = {o: prior(right, total) for o, (right, total, _) in by_objective.items()}
+    blueprint = blueprint_of(ready_exams[0]) if ready_exams else None
+    answering = sum(1 for m in rows.values() if m.mastery is not None)
+    typical = None
+    if blueprint is not None and answering:
+        # The cohort's forecast: a typical member, with the cohort's answers
+        # shared out evenly between the members who gave any.
+        typical = forecast(
+            {
+                o: rollups.Evidence(right / answering, total / answering, answers // answering, 0)
+                for o, (right, total, answers) in by_objective.items()
+            },
+            blueprint,
+            priors,
+        )
 
     objectives = list(
         Objective.objects.filter(questions__status=Question.Status.PUBLISHED)
@@ -507,7 +503,30 @@ def cohort_report(
         ),
         readiness_exams=ready_exams,
         blueprint=blueprint,
+        priors=priors,
+        cohort_forecast=typical,
     )
+
+
+def fill_in(report: CohortReport, members: list[MemberRow], now: datetime) -> None:
+    """The heatmap's cells and the forecasts of `members` (one query): the page's
+    rows, or every member for a forecast sort or a CSV."""
+    scale = rollups.growth(now)
+    by_id = {m.user.pk: m for m in members if not m.filled}
+    if not by_id:
+        return
+    evidence: dict[int, dict[int, rollups.Evidence]] = {}
+    query = ObjectiveRollup.objects.filter(user_id__in=list(by_id)).values_list(
+        "user_id", "objective_id", "decayed_right", "decayed_total", "answers", "correct"
+    )
+    for user_id, objective_id, right, total, answers, correct in _rows(query):
+        seen = rollups.Evidence(right / scale, total / scale, answers, correct)
+        evidence.setdefault(user_id, {})[objective_id] = seen
+        by_id[user_id].cells[objective_id] = mastery_share(seen.right, seen.total)
+    for user_id, member in by_id.items():
+        member.filled = True
+        if report.blueprint is not None and user_id in evidence:
+            member.forecast = forecast(evidence[user_id], report.blueprint, report.priors)
 
 
 def mastery_share(right: float, total: float) -> int:

@@ -247,17 +247,22 @@ def test_the_cohort_page_runs_constant_queries(
     # 1 session, 2 user, 3 the cohort (led by this user), 4 the exams open to it,
     # 5 its members with their last attempt started, 6 attempts counted per
     # member, 7 each member's latest attempt, 8 the last two at the readiness
-    # exam, 9 the rollups, 10 the latest answer per member, 11 the readiness
-    # exam's blueprint, 12 the objectives, 13 the weekly trend, 14 "is a team
-    # lead?" for the menu, 15 the exams again (the filter's choices).
-    with django_assert_num_queries(15):
-        response = lead_client.get(url, {"sort": "-forecast"})
+    # exam, 9 the rollups summed per member and 10 per objective, 11 the
+    # readiness exam's blueprint, 12 the objectives, 13 the weekly trend, 14 the
+    # rollups of the page's members (heatmap, forecasts), 15 "is a team lead?"
+    # for the menu, 16 the exams again (the filter's choices).
+    with django_assert_num_queries(16):
+        response = lead_client.get(url)
     assert response.status_code == 200
     report = response.context["report"]
     assert len(report.members) == members + 1 and len(report.ready) == members
     assert report.attempts == 2 * members
-    # The CSV: the same report, without the page's menu and filter choices.
-    with django_assert_num_queries(13):
+    # Sorting on the forecast reads every member's rollups instead (14).
+    with django_assert_num_queries(16):
+        response = lead_client.get(url, {"sort": "-forecast"})
+    assert all(m.filled for m in response.context["members"])
+    # The CSV: queries 1-13 and every member's rollups; no menu, no filter choices.
+    with django_assert_num_queries(14):
         csv_response = lead_client.get(reverse("exams:cohort_members_csv", args=[cohort.pk]))
     assert csv_response.status_code == 200
 

@@ -127,6 +127,10 @@ def test_the_learner_and_the_lead_see_the_forecast(client, bank, team_lead, lear
         page.content.decode()
     )
     assert expected is not None
+    # The cohort's forecast: its only member is its typical member.
+    cohort_forecast = page.context["report"].cohort_forecast
+    assert cohort_forecast is not None and "Cohort forecast" in page.content.decode()
+    assert abs(cohort_forecast.score - row.forecast.score) <= 1
     member = client.get(reverse("exams:cohort_member", args=[cohort.pk, learner.pk]))
     assert "Forecast: Full simulation" in member.content.decode()
 

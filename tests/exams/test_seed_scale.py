@@ -212,3 +212,13 @@ def test_seed_scale_uses_the_task_mock_when_present(bank, settings, capsys):
     assert not Exam.objects.filter(slug="scale-mock").exists()
     assert set(Attempt.objects.values_list("exam", flat=True)) == {exam.pk}
     assert Attempt.objects.count() == 6
+
+
+def test_seed_scale_rolls_up_what_it_generates(bank, settings, capsys):
+    from exams import rollups
+    from exams.models import ObjectiveRollup
+
+    settings.DEBUG = True
+    run_scale(capsys)
+    assert ObjectiveRollup.objects.exists()
+    assert not rollups.drift()

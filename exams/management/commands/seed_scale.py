@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Cohort, Membership, User
-from exams import grading
+from exams import grading, rollups
 from exams.models import (
     Attempt,
     Exam,
@@ -143,6 +143,9 @@ class Command(BaseCommand):
             counts = self._activity(
                 generated, exam, weights, available, questions, attempts, seed, now
             )
+            # Bulk inserts skip finalization and practice checks: roll up the
+            # generated learners' answers as those would have.
+            rollups.rebuild(user_ids=[user_id for user_id, _ in generated])
 
         if connection.vendor == "postgresql":
             # Fresh planner statistics, as autovacuum would soon gather: without
