@@ -123,7 +123,7 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "report": report,
         "members": members,
         "page": page,
-        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "page_numbers": list(page.paginator.get_elided_page_range(page.number, on_each_side=2)),
         "ready": ready,
         "ready_rule": reports.READY_RULE,
         "sort": sort,
