@@ -132,3 +132,16 @@ def test_rebuild_rollups_reports_and_repairs_drift(bank, learner, capsys):
     ObjectiveRollup.objects.all().delete()
     found = rollups.drift()
     assert found and all("missing" in what for _, _, what in found.rows)
+
+
+def test_the_migration_backfills_the_rollups_from_the_answers(bank, learner):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    practise(learner, [True, False, True], now=NOW)
+    ObjectiveRollup.objects.all().delete()
+    migration = import_module("exams.migrations.0013_objective_rollups_and_readiness_exams")
+    migration.backfill(apps, None)
+    assert ObjectiveRollup.objects.filter(user=learner).exists()
+    assert not rollups.drift()
