@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 
-from exams.admin_editing import KindFittedChoices, QuestionEditing, check_choice_rows
 from exams.admin_analysis import ChoiceAnalysisMixin, ExamReliabilityMixin, QuestionAnalysisMixin
+from exams.admin_editing import KindFittedChoices, QuestionEditing, check_choice_rows
 from exams.bank.export import ExportError, export_questions
 from exams.bank.history import set_status, stale_edit_message
 from exams.bank.lint import Finding, findings_for_question, item_from_question

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import QueryDict
 
-from exams import grading
+from exams import grading, rollups
 from exams.models import (
     Attempt,
     AttemptItem,
@@ -327,6 +327,7 @@ def _finalize(attempt_id: int, now: datetime, status: str) -> Attempt:
         attempt.save(
             update_fields=["status", "submitted_at", "raw_score", "total", "scaled_score", "passed"]
         )
+        rollups.record(user_id=attempt.user_id, tallies=tallies, at=attempt.submitted_at)
     return attempt
 
 

@@ -6,12 +6,12 @@ Members are looked up inside that cohort only.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from datetime import timedelta
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,12 +24,12 @@ from accounts.models import Cohort, Membership, User
 from exams import reports
 from exams.charts import score_trend, weekly_trend
 from exams.forms import SORTS, CohortFilterForm
-from exams.models import Attempt, Exam
+from exams.models import Attempt, Exam, Objective
 from exams.spreadsheets import csv_response
 from exams.views import result_context
 
 PAGE_SIZE = 25
-REPORT_SECONDS = 60
+READY_PAGE_SIZE = 20
 
 
 def _cohort_for_lead(request: HttpRequest, cohort_id: int) -> Cohort:
@@ -45,39 +45,63 @@ def _member(cohort: Cohort, user_id: int) -> User:
     )
 
 
-def _report(request: HttpRequest, cohort: Cohort):
-    """The cohort's report for the page's filters, sorted.
+def _matches(member: reports.MemberRow, words: list[str]) -> bool:
+    user = member.user
+    text = f"{user.username} {user.first_name} {user.last_name} {user.email}".casefold()
+    return all(word in text for word in words)
 
-    A report costs about as much as a few hundred exam requests for a large
-    cohort, and leads refresh it during exams, so each one is kept for
-    REPORT_SECONDS (per filter set) and the page says when it was computed.
+
+def _report(request: HttpRequest, cohort: Cohort, now):
+    """The cohort's report for the page's filters: members searched, filtered, sorted.
+
+    Computed fresh on every request (no cache): it reads the rollups, so it
+    costs a constant number of queries whose size grows with members, not with
+    answers, and a membership change shows at once.
     """
-    form = CohortFilterForm(request.GET or None, exams=Exam.objects.order_by("title"))
+    exams = Exam.objects.open_to_cohort(cohort).order_by("title")
+    form = CohortFilterForm(request.GET or None, exams=exams)
     valid = form.is_valid() if request.GET else True
     data = form.cleaned_data if request.GET and valid else {}
     start, end = form.bounds() if request.GET and valid else (None, None)
-    exam = data.get("exam")
-    bounds = ":".join(f"{b:%Y%m%d}" if b else "-" for b in (start, end))
-    key = f"cohort-report:{cohort.pk}:{exam.pk if exam else '-'}:{bounds}"
-    report = cache.get(key)
-    if report is None:
-        report = reports.cohort_report(cohort, now=timezone.now(), exam=exam, start=start, end=end)
-        cache.set(key, report, REPORT_SECONDS)
+    report = reports.cohort_report(
+        cohort, now=now, exams=list(exams), exam=data.get("exam"), start=start, end=end
+    )
+    members = report.members
+    words = (data.get("q") or "").casefold().split()
+    if words:
+        members = [m for m in members if _matches(m, words)]
+    if data.get("inactive"):
+        cutoff = now - timedelta(days=reports.INACTIVE_DAYS)
+        members = [m for m in members if m.last_active is None or m.last_active < cutoff]
     sort = data.get("sort") or "name"
-    members = sorted(report.members, key=SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
-    return form, replace(report, members=members), sort
+    if sort.lstrip("-") == "forecast":
+        reports.fill_in(report, members, now)  # every member's forecast, to sort on
+    key = SORTS[sort.lstrip("-")]
+    members = sorted(members, key=lambda m: (key(m), m.user.username), reverse=sort[0] == "-")
+    return form, data, report, members, sort
+
+
+def _query(request: HttpRequest, *drop: str) -> str:
+    query = request.GET.copy()
+    for name in drop:
+        query.pop(name, None)
+    return query.urlencode()
 
 
 @learner_required
 @require_safe
 def cohort_list(request: HttpRequest) -> HttpResponse:
+    learners = (
+        Membership.objects.filter(cohort=OuterRef("pk"), role=Membership.Role.LEARNER)
+        .values("cohort")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    # Counted in a subquery: led_by() joins the memberships to find the lead,
+    # and counting over that join would count the lead's row, not the learners.
     cohorts = (
         Cohort.objects.led_by(request.user)
-        .annotate(
-            learners=Count(
-                "memberships", filter=Q(memberships__role=Membership.Role.LEARNER), distinct=True
-            )
-        )
+        .annotate(learners=Coalesce(Subquery(learners), 0))
         .order_by("name")
     )
     return render(request, "exams/cohort_list.html", {"cohorts": cohorts})
@@ -87,34 +111,57 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort_for_lead(request, cohort_id)
-    form, report, sort = _report(request, cohort)
-    page = Paginator(report.members, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    sort_query = query.copy()
-    sort_query.pop("sort", None)
+    now = timezone.now()
+    form, data, report, members, sort = _report(request, cohort, now)
+    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    reports.fill_in(report, page.object_list, now)
+    ready = Paginator(report.ready, READY_PAGE_SIZE).get_page(request.GET.get("ready_page"))
+    trend_exam = data.get("exam") or (report.readiness_exams[0] if report.readiness_exams else None)
     context = {
         "cohort": cohort,
         "form": form,
         "report": report,
+        "members": members,
         "page": page,
+        "page_numbers": list(page.paginator.get_elided_page_range(page.number, on_each_side=2)),
+        "ready": ready,
+        "ready_rule": reports.READY_RULE,
         "sort": sort,
-        "query": query.urlencode(),
-        "sort_query": sort_query.urlencode(),
-        "ready": [m for m in report.members if m.ready],
-        "report_seconds": REPORT_SECONDS,
-        "trend": weekly_trend(report.trend),
+        "query": _query(request, "page"),
+        "sort_query": _query(request, "page", "sort"),
+        "ready_query": _query(request, "ready_page"),
+        "trend": weekly_trend(report.trend, trend_exam.pass_mark if trend_exam else 700),
+        "trend_exam": trend_exam,
+        "inactive_days": reports.INACTIVE_DAYS,
         "columns": [
-            ("name", "Name"),
-            ("last_active", "Last active"),
-            ("attempts", "Attempts"),
-            ("best", "Best"),
-            ("latest", "Latest"),
-            ("mastery", "Mastery"),
-            ("ready", "Ready to book"),
+            ("name", "Name", ""),
+            ("username", "Username", ""),
+            ("last_active", "Last active", ""),
+            ("attempts", "Attempts", "num"),
+            ("best", "Best", "num"),
+            ("latest", "Latest", "num"),
+            ("mastery", "Mastery", "num"),
+            ("forecast", "Forecast", ""),
+            ("ready", "Ready to book", ""),
         ],
     }
     return render(request, "exams/cohort_detail.html", context)
+
+
+@learner_required
+@require_safe
+def cohort_objective(request: HttpRequest, cohort_id: int, objective_id: int) -> HttpResponse:
+    """The questions of an objective the cohort misses most (what to teach next)."""
+    cohort = _cohort_for_lead(request, cohort_id)
+    objective = get_object_or_404(
+        Objective.objects.select_related("task_statement"), pk=objective_id
+    )
+    context = {
+        "cohort": cohort,
+        "objective": objective,
+        "questions": reports.missed_questions(cohort, objective),
+    }
+    return render(request, "exams/cohort_objective.html", context)
 
 
 @learner_required
@@ -139,7 +186,7 @@ def cohort_member(request: HttpRequest, cohort_id: int, user_id: int) -> HttpRes
         .select_related("exam")
         .order_by("-submitted_at")
     )
-    dashboard = reports.dashboard(member, now, mastery=mastery)
+    dashboard = reports.dashboard(member, now, mastery=mastery, cohort=cohort)
     context = {
         "cohort": cohort,
         "member": member,
@@ -168,10 +215,13 @@ def cohort_member_attempt(
 @require_safe
 def cohort_members_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort_for_lead(request, cohort_id)
-    _, report, _ = _report(request, cohort)
+    now = timezone.now()
+    _, _, report, members, _ = _report(request, cohort, now)
+    reports.fill_in(report, members, now)
     header = [
         "username",
         "name",
+        "email",
         "last active (UTC)",
         "attempts",
         "best score",
@@ -179,11 +229,16 @@ def cohort_members_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "latest passed",
         "ready to book",
         "mastery %",
+        "forecast score",
+        "forecast low (80%)",
+        "forecast high (80%)",
+        "P(pass)",
     ]
     rows = (
         [
             m.user.username,
             m.name,
+            m.user.email,
             m.last_active.strftime("%Y-%m-%d %H:%M") if m.last_active else "",
             m.attempts,
             m.best,
@@ -191,20 +246,31 @@ def cohort_members_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
             m.latest_passed,
             m.ready,
             m.mastery,
+            *(
+                (m.forecast.score, m.forecast.low, m.forecast.high, round(m.forecast.p_pass, 2))
+                if m.forecast
+                else ("", "", "", "")
+            ),
         ]
-        for m in report.members
+        for m in members
     )
-    return csv_response(f"{slugify(cohort.name)}-members.csv", header, rows)
+    return csv_response(f"{slugify(cohort.name)}-members.csv", header, rows, bom=_bom(request))
 
 
 @learner_required
 @require_safe
 def cohort_heatmap_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort_for_lead(request, cohort_id)
-    _, report, _ = _report(request, cohort)
+    now = timezone.now()
+    _, _, report, members, _ = _report(request, cohort, now)
+    reports.fill_in(report, members, now)
     header = ["username", "name"] + [f"{o.code} {o.title}" for o in report.objectives]
     rows = (
-        [m.user.username, m.name] + [m.cells.get(o.id) for o in report.objectives]
-        for m in report.members
+        [m.user.username, m.name] + [m.cells.get(o.id) for o in report.objectives] for m in members
     )
-    return csv_response(f"{slugify(cohort.name)}-mastery.csv", header, rows)
+    return csv_response(f"{slugify(cohort.name)}-mastery.csv", header, rows, bom=_bom(request))
+
+
+def _bom(request: HttpRequest) -> bool:
+    """?bom=1: start the file with a byte order mark, for Excel."""
+    return request.GET.get("bom") == "1"

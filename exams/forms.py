@@ -39,18 +39,28 @@ def parse_write(data: QueryDict) -> Write:
 
 SORTS = {
     "name": lambda m: m.name.lower(),
+    "username": lambda m: m.user.username.lower(),
     "last_active": lambda m: (m.last_active is not None, m.last_active),
     "attempts": lambda m: m.attempts,
     "best": lambda m: (m.best is not None, m.best or 0),
     "latest": lambda m: (m.latest is not None, m.latest or 0),
     "mastery": lambda m: (m.mastery is not None, m.mastery or 0),
-    "ready": lambda m: m.ready,
+    "forecast": lambda m: (m.forecast is not None, m.forecast.p_pass if m.forecast else 0),
+    "ready": lambda m: (m.ready, len(m.evidence)),
 }
 
 
 class CohortFilterForm(forms.Form):
-    """The cohort page's filters: an exam and a date range (both optional)."""
+    """The cohort page's filters: an exam, a date range, a search, inactive members."""
 
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        help_text="Name, username or email",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    inactive = forms.BooleanField(required=False, label="Inactive for 14 days")
     exam = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="All exams", to_field_name="slug"
     )

@@ -244,6 +244,14 @@ class QuestionDraft(models.Model):
 
 
 class ExamQuerySet(models.QuerySet):
+    def open_to_cohort(self, cohort) -> ExamQuerySet:
+        """Published exams a cohort's members can take: open to all, or assigned to it."""
+        return (
+            self.filter(is_published=True)
+            .filter(Q(cohorts__isnull=True) | Q(cohorts=cohort))
+            .distinct()
+        )
+
     def visible_to(self, user) -> ExamQuerySet:
         """Published exams open to everyone, or to a cohort the user belongs to."""
         open_to_all = Q(cohorts__isnull=True)
@@ -282,6 +290,13 @@ class Exam(models.Model):
         max_length=20, choices=FeedbackPolicy.choices, default=FeedbackPolicy.AFTER_SUBMIT
     )
     is_published = models.BooleanField(default=False)
+    is_readiness = models.BooleanField(
+        "readiness exam",
+        default=False,
+        help_text='Team leads judge "ready to book" on readiness exams. When no exam open '
+        "to a cohort is marked, the one with the most questions (the full-length "
+        "simulation) is its readiness exam.",
+    )
     cohorts = models.ManyToManyField(
         "accounts.Cohort", blank=True, help_text="Empty: open to every learner."
     )
@@ -460,6 +475,34 @@ class ObjectiveResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} {self.objective.code}: {self.correct}/{self.total}"
+
+
+class ObjectiveRollup(models.Model):
+    """A learner's answers to one objective, summed as they happen (exams.rollups).
+
+    `decayed_right` and `decayed_total` are exponentially decayed sums of scored mock-exam items
+    and practice answers, stored as of `rollups.EPOCH` so that adding an answer
+    is a plain addition and reading them at any moment ages them exactly.
+    `answers` and `correct` are the plain counts; `last_at` the latest answer.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="objective_rollups"
+    )
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="+")
+    decayed_right = models.FloatField(default=0.0)
+    decayed_total = models.FloatField(default=0.0)
+    answers = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "objective"], name="objectiverollup_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.objective_id}: {self.correct}/{self.answers}"
 
 
 class PracticeSession(models.Model):

@@ -22,6 +22,8 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import QueryDict
 from fsrs import Card, Rating, Scheduler
 
+from exams import rollups
+from exams.grading import ObjectiveTally
 from exams.models import (
     Choice,
     Objective,
@@ -249,6 +251,9 @@ def _record_answer(
     )
     session.current_checked = True
     session.save(update_fields=["current_checked"])
+    rollups.record(
+        user_id=session.user_id, tallies=[ObjectiveTally(objective_id, int(correct), 1)], at=now
+    )
     return answer
 
 

@@ -14,9 +14,11 @@ arrive. docs/practice.md explains the choice.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -31,14 +33,20 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models.functions import RowNumber, TruncDate, TruncWeek
 
+from exams import rollups
+from exams.forecast import MIN_ANSWERS, Blueprint, Forecast, forecast, prior
 from exams.models import (
     Attempt,
     AttemptItem,
+    Exam,
+    ExamObjective,
     Objective,
     ObjectiveResult,
+    ObjectiveRollup,
     PracticeAnswer,
     Question,
 )
@@ -183,8 +191,11 @@ def readiness(user) -> Readiness | None:
     return Readiness(latest, change, bool(passed), [s for s, _ in reversed(scores)])
 
 
-def dashboard(user, now: datetime, mastery: dict[int, Mastery] | None = None) -> dict:
-    """Everything the learner's home page shows about progress (constant queries)."""
+def dashboard(
+    user, now: datetime, mastery: dict[int, Mastery] | None = None, *, cohort=None
+) -> dict:
+    """Everything the learner's home page shows about progress (constant queries);
+    `cohort`: the one whose lead is looking (its prior and exams for the forecast)."""
     if mastery is None:
         mastery = objective_mastery(user, now)
     weakest = weakest_objectives(user, now, mastery=mastery)
@@ -207,10 +218,29 @@ def dashboard(user, now: datetime, mastery: dict[int, Mastery] | None = None) ->
         "coverage_percent": round(100 * seen / total) if total else 0,
         "streak": practice_streak(user, now),
         "readiness": readiness(user),
+        "forecast": learner_forecast(user, now, cohort=cohort),
     }
 
 
 # --- cohorts ------------------------------------------------------------------
+
+READY_RULE = "the last two attempts at the readiness exam both reached its pass mark"
+INACTIVE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class AttemptEvidence:
+    """One finalized attempt, as the readiness rule and the page quote it."""
+
+    exam: str
+    score: int
+    pass_mark: int
+    passed: bool
+    when: datetime
+
+    def __str__(self) -> str:
+        verdict = "pass" if self.passed else "fail"
+        return f"{self.exam} {self.score} ({verdict} at {self.pass_mark}) on {self.when:%b %-d}"
 
 
 @dataclass
@@ -221,10 +251,11 @@ class MemberRow:
     best: int | None
     latest: int | None
     latest_passed: bool | None
-    previous: int | None
-    previous_passed: bool | None
+    evidence: list[AttemptEvidence] = field(default_factory=list)
     mastery: int | None = None
     cells: dict = field(default_factory=dict)
+    forecast: Forecast | None = None
+    filled: bool = False  # cells and forecast read (fill_in)
 
     @property
     def name(self) -> str:
@@ -232,39 +263,69 @@ class MemberRow:
 
     @property
     def ready(self) -> bool:
-        """Ready to book: the last two mock exams both reached the pass mark."""
-        return bool(self.latest_passed and self.previous_passed)
+        """Ready to book: READY_RULE, on the cohort's readiness exams."""
+        return len(self.evidence) == 2 and all(e.passed for e in self.evidence)
 
     @property
     def ready_reason(self) -> str:
+        if not self.evidence:
+            return "no readiness exam yet"
+        quoted = "; ".join(str(e) for e in self.evidence)
         if self.ready:
-            return f"last two mock exams passed: {self.latest} and {self.previous}"
-        if self.latest is None:
-            return "no mock exam yet"
-        if self.previous is None:
-            return f"one mock exam so far ({self.latest}); needs two passes in a row"
-        return f"last two mock exams: {self.latest} and {self.previous}"
+            return f"last two passed: {quoted}"
+        if len(self.evidence) == 1:
+            return f"one so far: {quoted}"
+        return f"last two: {quoted}"
+
+
+@dataclass
+class ObjectiveAverage:
+    objective: Objective
+    percent: int
+    answers: int
 
 
 @dataclass
 class CohortReport:
     members: list[MemberRow]
     objectives: list[Objective]
-    weakest: list[tuple[Objective, int]]
+    averages: list[ObjectiveAverage]  # weakest first
     trend: list[dict]
     active_7_days: int
     attempts: int
     pass_rate: int | None
     average: int | None
+    readiness_exams: list[Exam]
+    blueprint: Blueprint | None
+    priors: dict[int, tuple[float, float]] = field(default_factory=dict)
+    cohort_forecast: Forecast | None = None
     computed_at: datetime | None = None
 
+    @property
+    def ready(self) -> list[MemberRow]:
+        return [m for m in self.members if m.ready]
 
-def _attempts_for(user_ref=None, exam=None, start=None, end=None):
-    # Finalized attempts are those with a submitted_at; filtering on it (not on
-    # status) lets the (user, submitted_at) index answer the per-member reads.
+
+def readiness_exams(exams: Iterable[Exam]) -> list[Exam]:
+    """The readiness exams among `exams` (those open to a cohort): the ones marked,
+    or else the one with the most questions — the full-length simulation."""
+    exams = list(exams)
+    marked = [e for e in exams if e.is_readiness]
+    if marked or not exams:
+        return marked
+    return [max(exams, key=lambda e: (e.question_count, -e.pk))]
+
+
+def blueprint_of(exam: Exam | None) -> Blueprint | None:
+    if exam is None:
+        return None
+    weights = dict(ExamObjective.objects.filter(exam=exam).values_list("objective_id", "weight"))
+    return Blueprint(weights, exam.question_count, exam.pass_mark, exam.title)
+
+
+def _attempts_for(exam=None, start=None, end=None):
+    # Finalized attempts are those with a submitted_at.
     attempts = Attempt.objects.filter(submitted_at__isnull=False)
-    if user_ref is not None:
-        attempts = attempts.filter(user=user_ref)
     if exam is not None:
         attempts = attempts.filter(exam=exam)
     if start is not None:
@@ -274,117 +335,143 @@ def _attempts_for(user_ref=None, exam=None, start=None, end=None):
     return attempts
 
 
+def _rows(query) -> list[tuple]:
+    # Thousands of rows: read straight from the cursor, without the ORM's
+    # per-value converters (only for columns that need none).
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _latest_two(attempts):
+    return attempts.annotate(
+        rank=Window(RowNumber(), partition_by=F("user_id"), order_by=F("submitted_at").desc())
+    ).filter(rank__lte=2)
+
+
 def cohort_report(
-    cohort, *, now: datetime, exam=None, start: datetime | None = None, end: datetime | None = None
+    cohort,
+    *,
+    now: datetime,
+    exams: Iterable[Exam],
+    exam=None,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> CohortReport:
-    """Everything the cohort page shows, in a constant number of queries."""
+    """Everything the cohort page shows, in a constant number of queries.
+
+    `exams` are the exams open to the cohort. The exam and date filters narrow
+    attempts, scores and the trend; readiness, mastery and the forecast are
+    about now, from every answer (mastery and forecast from the rollups).
+    """
     from accounts.models import Membership, User
 
     member_ids = Membership.objects.filter(cohort=cohort, role=Membership.Role.LEARNER).values(
         "user_id"
     )
-    mine = _attempts_for(OuterRef("pk"), exam, start, end)
-    latest = mine.order_by("-submitted_at")
-    count = mine.values("user").annotate(n=Count("id")).values("n")
-    best = mine.values("user").annotate(m=Max("scaled_score")).values("m")
     last_attempt = Attempt.objects.filter(user=OuterRef("pk")).order_by("-started_at")
-    last_practice = PracticeAnswer.objects.filter(user=OuterRef("pk")).order_by("-answered_at")
     users = (
         User.objects.filter(pk__in=member_ids)
-        .only("id", "username", "first_name", "last_name", "last_login")
-        .annotate(
-            n_attempts=Subquery(count),
-            best_score=Subquery(best),
-            latest_score=Subquery(latest.values("scaled_score")[:1]),
-            latest_passed=Subquery(latest.values("passed")[:1]),
-            previous_score=Subquery(latest.values("scaled_score")[1:2]),
-            previous_passed=Subquery(latest.values("passed")[1:2]),
-            last_attempt=Subquery(last_attempt.values("started_at")[:1]),
-            last_practice=Subquery(last_practice.values("answered_at")[:1]),
-        )
+        .only("id", "username", "first_name", "last_name", "email", "last_login")
+        .annotate(last_attempt=Subquery(last_attempt.values("started_at")[:1]))
         .order_by("username")
     )
-    rows = {}
+    rows: dict[int, MemberRow] = {}
     for user in users:
-        moments = [m for m in (user.last_attempt, user.last_practice, user.last_login) if m]
+        moments = [m for m in (user.last_attempt, user.last_login) if m]
         rows[user.pk] = MemberRow(
             user=user,
             last_active=max(moments) if moments else None,
-            attempts=user.n_attempts or 0,
-            best=user.best_score,
-            latest=user.latest_score,
-            latest_passed=user.latest_passed,
-            previous=user.previous_score,
-            previous_passed=user.previous_passed,
+            attempts=0,
+            best=None,
+            latest=None,
+            latest_passed=None,
         )
 
-    # Mastery per member and objective: the learner formula, grouped by member.
-    results = ObjectiveResult.objects.filter(attempt__user__in=member_ids)
-    answers = PracticeAnswer.objects.filter(user__in=member_ids)
-    if exam is not None:
-        results = results.filter(attempt__exam=exam)
-    if start is not None:
-        results = results.filter(attempt__submitted_at__gte=start)
-        answers = answers.filter(answered_at__gte=start)
-    if end is not None:
-        results = results.filter(attempt__submitted_at__lt=end)
-        answers = answers.filter(answered_at__lt=end)
-    when = "attempt__submitted_at"
-    sums: dict[tuple[int, int], list[int]] = {}
-    grouped = [
-        results.values("attempt__user_id", "objective_id")
-        .order_by()
-        .annotate(
-            weight=Sum(_weight(when, now) * F("total")),
-            right=Sum(_weight(when, now) * F("correct")),
-        )
-        .values_list("attempt__user_id", "objective_id", "weight", "right"),
-        answers.values("user_id", "objective_id")
-        .order_by()
-        .annotate(
-            weight=Sum(_weight("answered_at", now)),
-            right=Sum(_weight("answered_at", now), filter=Q(is_correct=True)),
-        )
-        .values_list("user_id", "objective_id", "weight", "right"),
-    ]
-    for query in grouped:
-        # Tens of thousands of rows: read them straight from the cursor, without
-        # the ORM's per-value converters (about a third of the page's time).
-        sql, params = query.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows_read = cursor.fetchall()
-        for user_id, objective_id, weight, right in rows_read:
-            total = sums.setdefault((user_id, objective_id), [0, 0])
-            total[0] += right or 0
-            total[1] += weight or 0
-    by_objective: dict[int, list[int]] = {}
-    by_member: dict[int, list[int]] = {}
-    for (user_id, objective_id), (right, weight) in sums.items():
+    filtered = _attempts_for(exam, start, end).filter(user__in=member_ids)
+    stats = filtered.values("user_id").order_by().annotate(n=Count("id"), best=Max("scaled_score"))
+    for user_id, n, best in _rows(stats.values_list("user_id", "n", "best")):
         if user_id in rows:
-            rows[user_id].cells[objective_id] = mastery_percent(right, weight)
-        for key, bucket in ((objective_id, by_objective), (user_id, by_member)):
-            acc = bucket.setdefault(key, [0, 0])
-            acc[0] += right
-            acc[1] += weight
-    for user_id, (right, weight) in by_member.items():
+            rows[user_id].attempts, rows[user_id].best = n, best
+    latest = _latest_two(filtered).filter(rank=1)
+    for user_id, score, passed in latest.values_list("user_id", "scaled_score", "passed"):
         if user_id in rows:
-            rows[user_id].mastery = mastery_percent(right, weight)
+            rows[user_id].latest, rows[user_id].latest_passed = score, passed
+
+    ready_exams = readiness_exams(exams)
+    titles = {e.pk: e.title for e in ready_exams}
+    ready_attempts = _latest_two(
+        Attempt.objects.filter(
+            submitted_at__isnull=False, user__in=member_ids, exam__in=list(titles)
+        )
+    ).order_by("user_id", "rank")
+    for user_id, exam_id, score, pass_mark, passed, when in ready_attempts.values_list(
+        "user_id", "exam_id", "scaled_score", "pass_mark", "passed", "submitted_at"
+    ):
+        if user_id in rows:
+            rows[user_id].evidence.append(
+                AttemptEvidence(titles[exam_id], score, pass_mark, bool(passed), when)
+            )
+
+    # Mastery and objective averages: the rollups, summed in the database and
+    # aged to `now` (every stored sum shares one scale). The heatmap's cells and
+    # the forecasts need each (member, objective) row: fill_in() reads those
+    # for the members shown.
+    scale = rollups.growth(now)
+    rollup_rows = ObjectiveRollup.objects.filter(user__in=member_ids).order_by()
+    per_member = rollup_rows.values("user_id").annotate(
+        right=Sum("decayed_right"), total=Sum("decayed_total"), at=Max("last_at")
+    )
+    for user_id, right, total, at in per_member.values_list("user_id", "right", "total", "at"):
+        row = rows.get(user_id)
+        if row is None:
+            continue
+        row.mastery = mastery_share(right / scale, total / scale)
+        if row.last_active is None or at > row.last_active:
+            row.last_active = at
+    by_objective = {
+        objective_id: (right / scale, total / scale, answers)
+        for objective_id, right, total, answers in _rows(
+            rollup_rows.values("objective_id")
+            .annotate(
+                right=Sum("decayed_right"), total=Sum("decayed_total"), answers=Sum("answers")
+            )
+            .values_list("objective_id", "right", "total", "answers")
+        )
+    }
+    priors = {o: prior(right, total) for o, (right, total, _) in by_objective.items()}
+    blueprint = blueprint_of(ready_exams[0]) if ready_exams else None
+    answering = sum(1 for m in rows.values() if m.mastery is not None)
+    typical = None
+    if blueprint is not None and answering:
+        # The cohort's forecast: a typical member, with the cohort's answers
+        # shared out evenly between the members who gave any.
+        typical = forecast(
+            {
+                o: rollups.Evidence(right / answering, total / answering, answers // answering, 0)
+                for o, (right, total, answers) in by_objective.items()
+            },
+            blueprint,
+            priors,
+        )
 
     objectives = list(
         Objective.objects.filter(questions__status=Question.Status.PUBLISHED)
         .distinct()
         .order_by("task_statement__code", "position", "code")
     )
-    cohort_mastery = [
-        (o, mastery_percent(*by_objective[o.id])) for o in objectives if o.id in by_objective
-    ]
-    weakest = sorted(cohort_mastery, key=lambda pair: (pair[1], pair[0].code))[:3]
+    averages = sorted(
+        (
+            ObjectiveAverage(o, mastery_share(*by_objective[o.id][:2]), by_objective[o.id][2])
+            for o in objectives
+            if o.id in by_objective
+        ),
+        key=lambda a: (a.percent, a.objective.code),
+    )
 
     weekly = (
-        _attempts_for(exam=exam, start=start, end=end)
-        .filter(user__in=member_ids)
-        .annotate(week=TruncWeek("submitted_at"))
+        filtered.annotate(week=TruncWeek("submitted_at"))
         .values("week")
         .order_by("week")
         .annotate(average=Avg("scaled_score"), n=Count("id"))
@@ -400,7 +487,7 @@ def cohort_report(
         computed_at=now,
         members=members,
         objectives=objectives,
-        weakest=weakest,
+        averages=averages,
         trend=trend,
         active_7_days=sum(1 for m in members if m.last_active and m.last_active >= week_ago),
         attempts=total_attempts,
@@ -414,4 +501,135 @@ def cohort_report(
             if total_attempts
             else None
         ),
+        readiness_exams=ready_exams,
+        blueprint=blueprint,
+        priors=priors,
+        cohort_forecast=typical,
     )
+
+
+def fill_in(report: CohortReport, members: list[MemberRow], now: datetime) -> None:
+    """The heatmap's cells and the forecasts of `members` (one query): the page's
+    rows, or every member for a forecast sort or a CSV."""
+    scale = rollups.growth(now)
+    by_id = {m.user.pk: m for m in members if not m.filled}
+    if not by_id:
+        return
+    evidence: dict[int, dict[int, rollups.Evidence]] = {}
+    query = ObjectiveRollup.objects.filter(user_id__in=list(by_id)).values_list(
+        "user_id", "objective_id", "decayed_right", "decayed_total", "answers", "correct"
+    )
+    for user_id, objective_id, right, total, answers, correct in _rows(query):
+        seen = rollups.Evidence(right / scale, total / scale, answers, correct)
+        evidence.setdefault(user_id, {})[objective_id] = seen
+        by_id[user_id].cells[objective_id] = mastery_share(seen.right, seen.total)
+    for user_id, member in by_id.items():
+        member.filled = True
+        if report.blueprint is not None and user_id in evidence:
+            member.forecast = forecast(evidence[user_id], report.blueprint, report.priors)
+
+
+def mastery_share(right: float, total: float) -> int:
+    """Mastery from decayed sums: (right + 1) / (total + 2), one virtual right
+    and one virtual wrong answer of full weight, as a percentage."""
+    return round(100 * (right + 1.0) / (total + 2.0))
+
+
+def _member_ids(cohort):
+    from accounts.models import Membership
+
+    return Membership.objects.filter(cohort=cohort, role=Membership.Role.LEARNER).values("user_id")
+
+
+PRIOR_SECONDS = 300
+
+
+def cohort_priors(cohort, now: datetime) -> dict[int, tuple[float, float]]:
+    """The forecast's prior per objective: the cohort's pooled, recency-weighted
+    share right (one aggregate over its rollups). Kept for PRIOR_SECONDS: a
+    prior moves slowly and holds nothing about who may see what."""
+    key = f"cohort-prior:{cohort.pk}:{int(now.timestamp()) // PRIOR_SECONDS}"
+    priors = cache.get(key)
+    if priors is None:
+        scale = rollups.growth(now)
+        sums = (
+            ObjectiveRollup.objects.filter(user__in=_member_ids(cohort))
+            .values("objective_id")
+            .order_by()
+            .annotate(right=Sum("decayed_right"), total=Sum("decayed_total"))
+            .values_list("objective_id", "right", "total")
+        )
+        priors = {o: prior(right / scale, total / scale) for o, right, total in sums}
+        cache.set(key, priors, PRIOR_SECONDS)
+    return priors
+
+
+def learner_forecast(user, now: datetime, *, cohort=None) -> dict:
+    """The learner's forecast on their readiness exam: {"exam", "blueprint",
+    "forecast" (None: not enough data), "min_answers"}. `cohort` gives the prior
+    (by default the learner's first cohort; none: a neutral prior)."""
+    from accounts.models import Cohort, Membership
+
+    if cohort is None:
+        cohort = Cohort.objects.filter(
+            memberships__user=user, memberships__role=Membership.Role.LEARNER
+        ).first()
+        exams = Exam.objects.visible_to(user)
+    else:
+        exams = Exam.objects.open_to_cohort(cohort)
+    ready = readiness_exams(exams)
+    exam = ready[0] if ready else None
+    blueprint = blueprint_of(exam)
+    result = {"exam": exam, "forecast": None, "min_answers": MIN_ANSWERS, "blueprint": blueprint}
+    if blueprint is None:
+        return result
+    priors = cohort_priors(cohort, now) if cohort is not None else {}
+    seen = {
+        row.objective_id: rollups.evidence(row, now)
+        for row in ObjectiveRollup.objects.filter(user=user)
+    }
+    result["forecast"] = forecast(seen, blueprint, priors)
+    return result
+
+
+@dataclass(frozen=True)
+class MissedQuestion:
+    question: Question
+    answers: int
+    missed: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.missed / self.answers)
+
+
+def missed_questions(cohort, objective, *, count: int = 10) -> list[MissedQuestion]:
+    """The objective's questions the cohort's members miss most: scored items of
+    finalized attempts and practice answers, the largest share wrong first."""
+    member_ids = _member_ids(cohort)
+    tallies: dict[int, list[int]] = {}
+    reads = [
+        AttemptItem.objects.filter(
+            attempt__user__in=member_ids,
+            attempt__submitted_at__isnull=False,
+            objective=objective,
+            scored=True,
+        ),
+        PracticeAnswer.objects.filter(user__in=member_ids, objective=objective),
+    ]
+    for query in reads:
+        for question_id, n, wrong in (
+            query.values("question_id")
+            .order_by()
+            .annotate(n=Count("id"), wrong=Count("id", filter=Q(is_correct=False)))
+            .values_list("question_id", "n", "wrong")
+        ):
+            acc = tallies.setdefault(question_id, [0, 0])
+            acc[0] += n
+            acc[1] += wrong
+    questions = Question.objects.in_bulk(list(tallies))
+    ranked = sorted(
+        (MissedQuestion(questions[q], n, wrong) for q, (n, wrong) in tallies.items() if n),
+        key=lambda m: (-m.missed / m.answers, -m.answers, m.question.external_id),
+    )
+    return ranked[:count]

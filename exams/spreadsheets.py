@@ -27,8 +27,17 @@ def safe_cell(value) -> object:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+BOM = "\ufeff"
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence], *, bom: bool = False
+) -> HttpResponse:
+    """A CSV download; with `bom`, a UTF-8 byte order mark first, which tells
+    Excel the file is UTF-8 (without it Excel reads accented names as Latin-1)."""
     buffer = StringIO()
+    if bom:
+        buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:

@@ -41,6 +41,11 @@ urlpatterns = [
         name="cohort_heatmap_csv",
     ),
     path(
+        "cohorts/<id:cohort_id>/objectives/<id:objective_id>/",
+        cohort_views.cohort_objective,
+        name="cohort_objective",
+    ),
+    path(
         "cohorts/<id:cohort_id>/members/<id:user_id>/",
         cohort_views.cohort_member,
         name="cohort_member",

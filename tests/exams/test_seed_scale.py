@@ -272,3 +272,13 @@ def test_item_analysis_of_generated_data_has_a_spread(bank, settings, capsys):
     assert "dead_distractor" in codes
     shares = [o.share for f in figures for o in f.options if not o.correct and o.share]
     assert max(shares) > 4 * min(shares)  # distractors differ in their pull
+
+
+def test_seed_scale_rolls_up_what_it_generates(bank, settings, capsys):
+    from exams import rollups
+    from exams.models import ObjectiveRollup
+
+    settings.DEBUG = True
+    run_scale(capsys)
+    assert ObjectiveRollup.objects.exists()
+    assert not rollups.drift()

@@ -15,7 +15,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Cohort, Membership, User
-from exams import grading, simulation
+from exams import grading, rollups, simulation
 from exams.models import (
     Attempt,
     AttemptItem,
@@ -139,6 +139,9 @@ class Command(BaseCommand):
             now = timezone.now()
             generated = [(ids[name], name) for name in new_learners]
             counts = self._activity(generated, exam, weights, questions, attempts, seed, now)
+            # Bulk inserts skip finalization and practice checks: roll up the
+            # generated learners' answers as those would have.
+            rollups.rebuild(user_ids=[user_id for user_id, _ in generated])
 
         if connection.vendor == "postgresql":
             # Fresh planner statistics, as autovacuum would soon gather: without

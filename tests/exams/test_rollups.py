@@ -1,0 +1,147 @@
+"""Rollups: kept in step with finalization and practice checks, aged at read
+time, and equal to a recomputation from the answers."""
+
+import math
+import random
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from exams import rollups
+from exams.attempts import submit_attempt
+from exams.models import ObjectiveResult, ObjectiveRollup
+from exams.practice import check_answer, serve_next, start_session
+from tests.conftest import as_query, make_exam, right_answer, save, start, wrong_answer
+
+NOW = timezone.datetime(2026, 11, 24, 12, 0, tzinfo=timezone.UTC)
+
+
+def practise(user, answers: list[bool], *, now):
+    """Check one practice answer per entry (True = right), a minute apart."""
+    session = start_session(user=user, scope="all", now=now, rng=random.Random(1))
+    for n, right in enumerate(answers):
+        at = now + timedelta(minutes=n)
+        if n:
+            session = serve_next(session=session, now=at, rng=random.Random(n))
+        data = (right_answer if right else wrong_answer)(session.current_snapshot)
+        check_answer(
+            user=user,
+            session_id=session.pk,
+            token=session.current_token,
+            data=as_query(data),
+            now=at,
+        )
+        session.refresh_from_db()
+
+
+def test_an_answer_weighs_half_after_one_half_life():
+    assert rollups.aged(rollups.growth(NOW), NOW) == 1.0
+    assert math.isclose(rollups.aged(rollups.growth(NOW), NOW + rollups.HALF_LIFE), 0.5)
+    assert math.isclose(rollups.aged(rollups.growth(NOW - timedelta(days=90)), NOW), 0.125)
+
+
+def test_finalization_adds_the_attempts_results_to_the_rollups(bank, learner):
+    exam = make_exam(questions=14)
+    attempt = start(learner, exam, NOW)
+    first = attempt.items.order_by("position").first()
+    save(attempt, first.position, right_answer(first.snapshot), now=NOW)
+    submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    rows = {r.objective_id: r for r in ObjectiveRollup.objects.filter(user=learner)}
+    results = {r.objective_id: r for r in ObjectiveResult.objects.filter(attempt=attempt)}
+    assert rows.keys() == results.keys() and len(rows) == 14
+    for objective_id, result in results.items():
+        row = rows[objective_id]
+        assert (row.correct, row.answers) == (result.correct, result.total)
+        seen = rollups.evidence(row, NOW + timedelta(minutes=5))
+        assert math.isclose(seen.total, result.total) and math.isclose(seen.right, result.correct)
+    assert sum(r.correct for r in rows.values()) == 1
+    # Submitting again changes nothing.
+    submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=6))
+    assert sum(r.answers for r in ObjectiveRollup.objects.filter(user=learner)) == 14
+
+
+def test_a_practice_check_adds_one_answer(bank, learner):
+    practise(learner, [True, False, True], now=NOW)
+    rows = list(ObjectiveRollup.objects.filter(user=learner))
+    assert sum(r.answers for r in rows) == 3 and sum(r.correct for r in rows) == 2
+    assert max(r.last_at for r in rows) == NOW + timedelta(minutes=2)
+
+
+def test_a_rolled_back_check_leaves_no_rollup(bank, learner):
+    session = start_session(user=learner, scope="all", now=NOW, rng=random.Random(1))
+    try:
+        with transaction.atomic():
+            check_answer(
+                user=learner,
+                session_id=session.pk,
+                token=session.current_token,
+                data=as_query(right_answer(session.current_snapshot)),
+                now=NOW,
+            )
+            raise RuntimeError("the request failed after the check")
+    except RuntimeError:
+        pass
+    assert not ObjectiveRollup.objects.exists()
+
+
+def test_rollups_equal_a_recomputation_from_scratch(bank, learner, other_learner, capsys):
+    exam = make_exam(questions=14)
+    for n, (user, days) in enumerate([(learner, 40), (learner, 3), (other_learner, 10)]):
+        when = NOW - timedelta(days=days)
+        attempt = start(user, exam, when, seed=n)
+        for item in attempt.items.order_by("position")[: 3 + n]:
+            save(attempt, item.position, right_answer(item.snapshot), now=when)
+        submit_attempt(attempt=attempt, now=when + timedelta(minutes=20))
+    practise(learner, [True, False, True, True], now=NOW - timedelta(days=1))
+    practise(other_learner, [False, False], now=NOW - timedelta(days=60))
+
+    assert not rollups.drift()
+    stored = {
+        (r.user_id, r.objective_id): (r.decayed_right, r.decayed_total, r.answers, r.correct)
+        for r in ObjectiveRollup.objects.all()
+    }
+    rollups.rebuild()
+    rebuilt = {
+        (r.user_id, r.objective_id): (r.decayed_right, r.decayed_total, r.answers, r.correct)
+        for r in ObjectiveRollup.objects.all()
+    }
+    assert stored.keys() == rebuilt.keys()
+    for key, values in stored.items():
+        assert values[2:] == rebuilt[key][2:]
+        assert all(
+            math.isclose(a, b, rel_tol=1e-12)
+            for a, b in zip(values[:2], rebuilt[key][:2], strict=True)
+        )
+
+    call_command("rebuild_rollups")
+    out = capsys.readouterr().out
+    assert f"{len(stored)} rollup rows checked against the answers: no drifts." in out
+
+
+def test_rebuild_rollups_reports_and_repairs_drift(bank, learner, capsys):
+    practise(learner, [True, True], now=NOW)
+    row = ObjectiveRollup.objects.filter(user=learner).first()
+    ObjectiveRollup.objects.filter(pk=row.pk).update(answers=row.answers + 5)
+    call_command("rebuild_rollups")
+    out = capsys.readouterr().out
+    assert f"drift: user {learner.pk}, objective {row.objective_id}: counts" in out
+    assert "Rebuilt the rollups from the answers." in out
+    assert not rollups.drift()
+    ObjectiveRollup.objects.all().delete()
+    found = rollups.drift()
+    assert found and all("missing" in what for _, _, what in found.rows)
+
+
+def test_the_migration_backfills_the_rollups_from_the_answers(bank, learner):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    practise(learner, [True, False, True], now=NOW)
+    ObjectiveRollup.objects.all().delete()
+    migration = import_module("exams.migrations.0016_objective_rollups_and_readiness_exams")
+    migration.backfill(apps, None)
+    assert ObjectiveRollup.objects.filter(user=learner).exists()
+    assert not rollups.drift()
