@@ -335,8 +335,9 @@ class Exam(models.Model):
         if self.closes_at is not None and now >= self.closes_at:
             return f"This exam closed on {_moment(self.closes_at)}."
         if self.max_attempts is not None and attempts_started >= self.max_attempts:
-            plural = "attempt" if self.max_attempts == 1 else "attempts"
-            return f"You have used all {self.max_attempts} {plural} this exam allows."
+            if self.max_attempts == 1:
+                return "You have used the one attempt this exam allows."
+            return f"You have used all {self.max_attempts} attempts this exam allows."
         return None
 
 
