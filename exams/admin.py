@@ -235,6 +235,30 @@ class TaskStatementFilter(admin.SimpleListFilter):
         return queryset
 
 
+class GuideVersionFilter(admin.SimpleListFilter):
+    """Questions (or task statements) written for an exam guide older than the
+    newest one the bank knows."""
+
+    title = "exam guide"
+    parameter_name = "guide"
+    field = "objective__task_statement__guide_version"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("older", "Written for an older guide"), ("current", "For the newest guide")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() not in ("older", "current"):
+            return queryset
+        older = {self.field + "__in": TaskStatement.objects.older_guide_versions()}
+        if self.value() == "older":
+            return queryset.filter(**older)
+        return queryset.exclude(**older).exclude(**{self.field: ""})
+
+
+class TaskGuideVersionFilter(GuideVersionFilter):
+    field = "guide_version"
+
+
 def _set_status(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, status: str, verb: str
 ) -> None:
@@ -281,7 +305,15 @@ class QuestionAdmin(BankAdmin):
         "updated_at",
     ]
     list_display_links = ["external_id", "short_stem"]
-    list_filter = [TaskStatementFilter, "objective", "kind", "status", "difficulty"]
+    list_filter = [
+        TaskStatementFilter,
+        "objective",
+        "kind",
+        "status",
+        "pretest",
+        "difficulty",
+        GuideVersionFilter,
+    ]
     list_select_related = ["objective"]
     search_fields = [
         "external_id",
@@ -500,8 +532,8 @@ class ObjectiveInline(admin.TabularInline):
 
 @admin.register(TaskStatement)
 class TaskStatementAdmin(BankAdmin):
-    list_display = ["code", "title", "domain"]
-    list_filter = ["domain"]
+    list_display = ["code", "title", "domain", "guide_version"]
+    list_filter = ["domain", TaskGuideVersionFilter]
     list_select_related = ["domain"]
     search_fields = ["code", "title"]
     inlines = [ObjectiveInline]

@@ -7,12 +7,18 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import dateformat
 
-from exams.bank.rules import SOURCE_MAX_LENGTH
+from exams.bank.rules import (
+    GUIDE_VERSION_MAX_LENGTH,
+    SOURCE_MAX_LENGTH,
+    guide_version_key,
+    guide_version_problem,
+)
 
 # A pass mark of 100 (the lowest scaled score) would pass everyone.
 PASS_MARK_MIN = 101
@@ -29,6 +35,17 @@ class Domain(models.Model):
         return f"Domain {self.code}: {self.title}"
 
 
+class TaskStatementQuerySet(models.QuerySet):
+    def older_guide_versions(self) -> list[str]:
+        """The exam-guide versions older than the newest any task statement was
+        written from (one query)."""
+        versions = set(self.exclude(guide_version="").values_list("guide_version", flat=True))
+        if not versions:
+            return []
+        newest = max(versions, key=guide_version_key)
+        return sorted(v for v in versions if guide_version_key(v) < guide_version_key(newest))
+
+
 class TaskStatement(models.Model):
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="task_statements")
     code = models.CharField(max_length=20, unique=True)
@@ -36,16 +53,23 @@ class TaskStatement(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     guide_version = models.CharField(
         "exam-guide version",
-        max_length=20,
+        max_length=GUIDE_VERSION_MAX_LENGTH,
         blank=True,
         help_text='The version of the exam guide this task statement was written from, e.g. "1.4".',
     )
+
+    objects = TaskStatementQuerySet.as_manager()
 
     class Meta:
         ordering = ["domain__code", "position", "code"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def clean(self) -> None:
+        problem = guide_version_problem(self.guide_version) if self.guide_version else None
+        if problem:
+            raise ValidationError({"guide_version": problem[0].upper() + problem[1:] + "."})
 
 
 class Objective(models.Model):
