@@ -847,6 +847,7 @@ class AttemptAdmin(ReadOnlyAdmin):
 
 @admin.register(AttemptItem)
 class AttemptItemAdmin(ReadOnlyAdmin):
-    list_display = ["attempt", "position", "question", "question_version", "is_correct"]
+    list_display = ["attempt", "position", "question", "question_version", "scored", "is_correct"]
+    list_filter = ["scored"]
     list_select_related = ["attempt__user", "attempt__exam", "question"]
     search_fields = ["question__external_id", "attempt__user__username"]

@@ -154,3 +154,15 @@ def test_someone_without_the_permission_cannot_give_extra_time(client, learner, 
     response = client.get(reverse("admin:exams_accommodation_cohort"))
     assert response.status_code == 302  # to the admin's login: not staff
     assert not Attempt.objects.exists() and not Accommodation.objects.exists()
+
+
+def test_staff_without_the_permission_are_refused(client, team_lead):
+    staff = make_user("stan", is_staff=True)
+    client.force_login(staff)
+    cohort = team_lead.memberships.get().cohort
+    url = reverse("admin:exams_accommodation_cohort")
+    assert client.get(url).status_code == 403
+    response = client.post(url, {"cohort": str(cohort.pk), "extra_time_percent": "50"})
+    assert response.status_code == 403
+    assert client.get(reverse("admin:exams_accommodation_changelist")).status_code == 403
+    assert not Accommodation.objects.exists()
