@@ -8,19 +8,31 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router
 from django.db.models import QuerySet
-from django.forms import HiddenInput, IntegerField, ModelForm, Textarea
+from django.forms import (
+    CharField,
+    Form,
+    HiddenInput,
+    IntegerField,
+    ModelChoiceField,
+    ModelForm,
+    Textarea,
+)
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 
+from accounts.models import Cohort
+from exams import accommodations, blueprints
 from exams.admin_analysis import ChoiceAnalysisMixin, ExamReliabilityMixin, QuestionAnalysisMixin
 from exams.admin_editing import KindFittedChoices, QuestionEditing, check_choice_rows
 from exams.bank.export import ExportError, export_questions
@@ -30,12 +42,14 @@ from exams.bank.loader import record_version
 from exams.bank.rules import blank_markdown_problem
 from exams.bank.schema import dump_bank
 from exams.models import (
+    Accommodation,
     Attempt,
     AttemptItem,
     Case,
     Choice,
     Domain,
     Exam,
+    ExamArea,
     ExamObjective,
     Objective,
     ObjectiveResult,
@@ -203,6 +217,30 @@ class TaskStatementFilter(admin.SimpleListFilter):
         return queryset
 
 
+class GuideVersionFilter(admin.SimpleListFilter):
+    """Questions (or task statements) written for an exam guide older than the
+    newest one the bank knows."""
+
+    title = "exam guide"
+    parameter_name = "guide"
+    field = "objective__task_statement__guide_version"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("older", "Written for an older guide"), ("current", "For the newest guide")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() not in ("older", "current"):
+            return queryset
+        older = {self.field + "__in": TaskStatement.objects.older_guide_versions()}
+        if self.value() == "older":
+            return queryset.filter(**older)
+        return queryset.exclude(**older).exclude(**{self.field: ""})
+
+
+class TaskGuideVersionFilter(GuideVersionFilter):
+    field = "guide_version"
+
+
 def _set_status(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, status: str, verb: str
 ) -> None:
@@ -249,7 +287,15 @@ class QuestionAdmin(QuestionEditing, QuestionAnalysisMixin, BankAdmin):
         "updated_at",
     ]
     list_display_links = ["external_id", "short_stem"]
-    list_filter = [TaskStatementFilter, "objective", "kind", "status", "difficulty"]
+    list_filter = [
+        TaskStatementFilter,
+        "objective",
+        "kind",
+        "status",
+        "pretest",
+        "difficulty",
+        GuideVersionFilter,
+    ]
     list_select_related = ["objective"]
     search_fields = [
         "external_id",
@@ -273,6 +319,7 @@ class QuestionAdmin(QuestionEditing, QuestionAnalysisMixin, BankAdmin):
                     "kind",
                     "difficulty",
                     "status",
+                    "pretest",
                     "opened_revision",
                 ]
             },
@@ -467,8 +514,8 @@ class ObjectiveInline(admin.TabularInline):
 
 @admin.register(TaskStatement)
 class TaskStatementAdmin(BankAdmin):
-    list_display = ["code", "title", "domain"]
-    list_filter = ["domain"]
+    list_display = ["code", "title", "domain", "guide_version"]
+    list_filter = ["domain", TaskGuideVersionFilter]
     list_select_related = ["domain"]
     search_fields = ["code", "title"]
     inlines = [ObjectiveInline]
@@ -482,27 +529,275 @@ class ObjectiveAdmin(BankAdmin):
     search_fields = ["code", "title", "summary"]
 
 
+class ExamForm(ModelForm):
+    class Meta:
+        widgets = {"description": Textarea(attrs={"rows": 3, "cols": 80})}
+        error_messages = {
+            "pass_mark": {
+                "min_value": "The pass mark must be more than 100: everyone scores at least 100.",
+                "max_value": "The pass mark can be at most 1000, the highest scaled score.",
+            }
+        }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        count, unscored = data.get("question_count"), data.get("unscored_count")
+        if count is not None and unscored is not None and unscored >= count:
+            self.add_error(
+                "unscored_count",
+                f"Unscored items must be fewer than the questions ({count}): "
+                "at least one item has to count.",
+            )
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", "The exam must close after it opens.")
+        return data
+
+
+class BlueprintFormSet(BaseInlineFormSet):
+    """The weight rows of an exam. The admin hands every weight formset of one
+    request the list of all of them (`peers`), so that the last can check the
+    blueprint whole: objective weights and area weights together."""
+
+    def __init__(self, *args, peers: list | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.peers = peers if peers is not None else [self]
+        self.peers.append(self)
+
+    def rows(self) -> list[tuple]:
+        return [
+            (form.cleaned_data, form.cleaned_data["weight"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
 class ExamObjectiveInline(admin.TabularInline):
     model = ExamObjective
+    formset = BlueprintFormSet
     autocomplete_fields = ["objective"]
+    verbose_name = "objective weight"
+    extra = 0
+
+
+class ExamAreaForm(ModelForm):
+    def clean(self) -> dict:
+        data = super().clean()
+        if bool(data.get("domain")) == bool(data.get("task_statement")):
+            raise ValidationError("Choose either a task statement or a domain.")
+        return data
+
+
+class ExamAreaFormSet(BlueprintFormSet):
+    def clean(self) -> None:
+        super().clean()
+        weights = [fs for fs in self.peers if fs is not self and fs.model is ExamObjective]
+        if any(self.errors) or not all(fs.is_valid() for fs in weights):
+            return  # each row's own errors first
+        objective_rows = [(d["objective"], w) for fs in weights for d, w in fs.rows()]
+        area_rows = [(d.get("domain") or d["task_statement"], w) for d, w in self.rows()]
+        exam = self.instance  # holds the form's new values
+        found = blueprints.plan(
+            blueprints.build(objective_rows, area_rows),
+            question_count=exam.question_count or 0,
+            unscored_count=exam.unscored_count or 0,
+            is_published=exam.is_published,
+        )
+        if found.errors:
+            raise ValidationError(found.errors)
+
+
+class ExamAreaInline(admin.TabularInline):
+    model = ExamArea
+    form = ExamAreaForm
+    formset = ExamAreaFormSet
+    fields = ["task_statement", "domain", "weight"]
     extra = 0
 
 
 @admin.register(Exam)
 class ExamAdmin(ExamReliabilityMixin, admin.ModelAdmin):
+    """Blueprints, edited by instructors. An attempt copies its terms when it
+    starts, so no edit here changes an attempt already taken."""
+
+    form = ExamForm
     list_display = [
         "title",
         "question_count",
+        "unscored_count",
         "time_limit_minutes",
         "pass_mark",
         "feedback_policy",
         "is_published",
+        "opens_at",
+        "closes_at",
     ]
     list_filter = ["is_published", "feedback_policy"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["cohorts"]
-    inlines = [ExamObjectiveInline]
+    readonly_fields = ["blueprint_plan"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "description", "is_published", "cohorts"]}),
+        (
+            "Form",
+            {
+                "fields": [
+                    "question_count",
+                    "unscored_count",
+                    "time_limit_minutes",
+                    "pass_mark",
+                    "shuffle_questions",
+                    "shuffle_choices",
+                    "feedback_policy",
+                ]
+            },
+        ),
+        ("Availability", {"fields": ["opens_at", "closes_at", "max_attempts"]}),
+        (
+            "Blueprint",
+            {
+                "fields": ["blueprint_plan"],
+                "description": "Weights go to objectives, or to whole task statements or "
+                "domains (below); an area's share is spread over its objectives. The table "
+                "shows the blueprint as saved.",
+            },
+        ),
+        ("Item analysis", {"fields": ["reliability"]}),
+    ]
+    inlines = [ExamObjectiveInline, ExamAreaInline]
+    save_on_top = True
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    def get_formset_kwargs(self, request: HttpRequest, obj, inline, prefix: str) -> dict:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        kwargs["peers"] = request.__dict__.setdefault("_blueprint_formsets", [])
+        return kwargs
+
+    @admin.display(description="Per objective")
+    def blueprint_plan(self, exam: Exam) -> str:
+        if not exam.pk:
+            return "Save the exam to see what its blueprint draws."
+        found = blueprints.plan(
+            blueprints.blueprint_of(exam),
+            question_count=exam.question_count,
+            unscored_count=exam.unscored_count,
+            is_published=exam.is_published,
+        )
+        return render_to_string("admin/exams/exam/plan.html", {"plan": found})
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        exam = form.instance
+        found = blueprints.plan(
+            blueprints.blueprint_of(exam),
+            question_count=exam.question_count,
+            unscored_count=exam.unscored_count,
+            is_published=exam.is_published,
+        )
+        for warning in found.warnings:
+            messages.warning(request, warning)
+        if change and exam.attempts.exists():
+            messages.info(
+                request, "Attempts already taken keep the terms and questions they started with."
+            )
+
+
+class AccommodationForm(ModelForm):
+    """The learner is named by username: the form lists no learners."""
+
+    username = CharField(max_length=150, help_text="The learner's username.")
+
+    class Meta:
+        model = Accommodation
+        fields = ["username", "exam", "extra_time_percent"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["username"].initial = self.instance.user.get_username()
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username__iexact=username).first()
+        if user is None:
+            raise ValidationError(f"No account is called “{username}”.")
+        self.instance.user = user
+        return user.get_username()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.instance.user_id and "exam" in data:
+            others = Accommodation.objects.filter(
+                user_id=self.instance.user_id, exam=data["exam"]
+            ).exclude(pk=self.instance.pk)
+            if others.exists():
+                where = data["exam"] or "every exam"
+                raise ValidationError(
+                    f"{self.instance.user} already has an accommodation for {where}: "
+                    "change that one."
+                )
+        return data
+
+
+class CohortGrantForm(Form):
+    cohort = ModelChoiceField(queryset=Cohort.objects.order_by("name"))
+    exam = ModelChoiceField(
+        queryset=Exam.objects.order_by("title"), required=False, empty_label="Every exam"
+    )
+    extra_time_percent = IntegerField(
+        min_value=1, max_value=400, help_text="Added to the time limit, e.g. 25, 50 or 100."
+    )
+
+
+@admin.register(Accommodation)
+class AccommodationAdmin(admin.ModelAdmin):
+    form = AccommodationForm
+    list_display = ["user", "exam_or_every", "extra_time_percent", "updated_at"]
+    list_filter = ["exam"]
+    list_select_related = ["user", "exam"]
+    search_fields = ["user__username"]
+    change_list_template = "admin/exams/accommodation/change_list.html"
+
+    @admin.display(description="Exam", ordering="exam__title")
+    def exam_or_every(self, accommodation: Accommodation) -> str:
+        return str(accommodation.exam) if accommodation.exam_id else "Every exam"
+
+    def get_urls(self):
+        grant = path(
+            "cohort/",
+            self.admin_site.admin_view(self.cohort_view),
+            name="exams_accommodation_cohort",
+        )
+        return [grant, *super().get_urls()]
+
+    def cohort_view(self, request: HttpRequest) -> HttpResponse:
+        """Give every learner of a cohort the same extra time."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = CohortGrantForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            count = accommodations.grant_to_cohort(
+                cohort=form.cleaned_data["cohort"],
+                exam=form.cleaned_data["exam"],
+                extra_time_percent=form.cleaned_data["extra_time_percent"],
+            )
+            messages.success(
+                request,
+                f"{count} learner{'s' if count != 1 else ''} of "
+                f"{form.cleaned_data['cohort']} now have "
+                f"{form.cleaned_data['extra_time_percent']} % extra time.",
+            )
+            return HttpResponseRedirect(reverse("admin:exams_accommodation_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Extra time for a whole cohort",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/exams/accommodation/cohort.html", context)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -535,6 +830,7 @@ class AttemptAdmin(ReadOnlyAdmin):
 
 @admin.register(AttemptItem)
 class AttemptItemAdmin(ReadOnlyAdmin):
-    list_display = ["attempt", "position", "question", "question_version", "is_correct"]
+    list_display = ["attempt", "position", "question", "question_version", "scored", "is_correct"]
+    list_filter = ["scored"]
     list_select_related = ["attempt__user", "attempt__exam", "question"]
     search_fields = ["question__external_id", "attempt__user__username"]

@@ -17,18 +17,19 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import QueryDict
 
-from exams import grading, rollups
+from exams import blueprints, grading, rollups
 from exams.models import (
+    Accommodation,
     Attempt,
     AttemptItem,
     Choice,
     Exam,
-    ExamObjective,
     ObjectiveResult,
     Question,
+    extended,
 )
 from exams.snapshots import ItemSnapshot
 
@@ -61,38 +62,54 @@ def is_past_grace(attempt: Attempt, now: datetime) -> bool:
 # --- starting -------------------------------------------------------------
 
 
-def _draw_questions(exam: Exam, rng: random.Random) -> list[Question]:
-    """The blueprint's questions, stratified by objective weight, with case
-    studies drawn whole and kept together (grading.draw)."""
-    weights = dict(ExamObjective.objects.filter(exam=exam).values_list("objective_id", "weight"))
-    pool: dict[int, list[int]] = {objective: [] for objective in weights}
+def _draw_questions(exam: Exam, rng: random.Random) -> list[tuple[Question, bool]]:
+    """The blueprint's questions with whether each is scored: stratified by
+    the weights, case studies drawn whole and kept together, unscored items
+    among the others (grading.draw_form)."""
+    blueprint = blueprints.blueprint_of(exam)
+    objective_ids = blueprint.objective_ids
+    published: dict[int, list[int]] = {o: [] for o in objective_ids}
+    pretest: dict[int, list[int]] = {o: [] for o in objective_ids}
     cases: dict[int, list[tuple[int, int]]] = {}
     case_of: dict[int, int] = {}
-    for question_id, objective_id, case_id in (
-        Question.objects.published()
-        .filter(objective_id__in=weights)
-        .values_list("id", "objective_id", "case_id")
+    objective_of: dict[int, int] = {}
+    for question_id, objective_id, case_id, status in (
+        Question.objects.filter(objective_id__in=objective_ids)
+        .filter(Q(status=Question.Status.PUBLISHED) | Q(status=Question.Status.DRAFT, pretest=True))
+        .values_list("id", "objective_id", "case_id", "status")
         .order_by("id")
     ):
-        pool[objective_id].append(question_id)
+        objective_of[question_id] = objective_id
+        (published if status == Question.Status.PUBLISHED else pretest)[objective_id].append(
+            question_id
+        )
         if case_id is not None:
             cases.setdefault(case_id, []).append((question_id, objective_id))
             case_of[question_id] = case_id
-    allocation = grading.allocate(
-        weights, {o: len(ids) for o, ids in pool.items()}, exam.question_count, rng
+    units = grading.draw_form(
+        entries=blueprint.weights,
+        members=blueprint.members,
+        published=published,
+        pretest=pretest,
+        groups={question: cases[case] for question, case in case_of.items()},
+        scored_count=exam.scored_count,
+        unscored_count=exam.unscored_count,
+        rng=rng,
     )
-    groups = {question: cases[case] for question, case in case_of.items()}
-    units = grading.draw(pool, allocation, groups, rng)
     if exam.shuffle_questions:
         rng.shuffle(units)
-    chosen = [question for unit in units for question in unit]
+    elif any(not unit.scored for unit in units):
+        # Unshuffled, unscored items still sit among the others, by objective.
+        order = {o: n for n, o in enumerate(objective_ids)}
+        units.sort(key=lambda unit: order[objective_of[unit.questions[0]]])
+    chosen = [(question, unit.scored) for unit in units for question in unit.questions]
     questions = {
         q.id: q
-        for q in Question.objects.filter(id__in=chosen)
+        for q in Question.objects.filter(id__in=[i for i, _ in chosen])
         .select_related("case")
         .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("position", "id")))
     }
-    return [questions[i] for i in chosen]
+    return [(questions[i], scored) for i, scored in chosen]
 
 
 def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None = None) -> Attempt:
@@ -107,11 +124,18 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
         current = finalize_if_expired(current, now)
         if current.status == Attempt.Status.IN_PROGRESS:
             return current
+    refusal = exam.refusal(
+        now=now, attempts_started=Attempt.objects.filter(user=user, exam=exam).count()
+    )
+    if refusal is not None:
+        raise AttemptError(refusal, status=403)
     rng = rng or random.Random()
     questions = _draw_questions(exam, rng)
     if not questions:
         raise AttemptError("This exam has no published questions yet.", status=409)
-    deadline = now + exam.time_limit if exam.time_limit is not None else None
+    extra = Accommodation.extra_percent_for(user, exam) if exam.time_limit is not None else 0
+    time_allowed = extended(exam.time_limit, extra)
+    deadline = now + time_allowed if time_allowed is not None else None
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -122,9 +146,10 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
                 total=len(questions),
                 # The terms of this attempt: later edits of the exam do not change them.
                 pass_mark=exam.pass_mark,
-                time_allowed=exam.time_limit,
+                time_allowed=time_allowed,
+                extra_time_percent=extra,
                 question_count=exam.question_count,
-                scored_count=len(questions),
+                scored_count=sum(1 for _, scored in questions if scored),
             )
             AttemptItem.objects.bulk_create(
                 AttemptItem(
@@ -133,6 +158,7 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
                     question=question,
                     question_version=question.version,
                     objective_id=question.objective_id,
+                    scored=scored,
                     snapshot=ItemSnapshot.freeze(
                         question,
                         list(question.choices.all()),
@@ -140,7 +166,7 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
                         shuffle=exam.shuffle_choices,
                     ).data,
                 )
-                for position, question in enumerate(questions, start=1)
+                for position, (question, scored) in enumerate(questions, start=1)
             )
     except IntegrityError:
         # Another request started it first: resume that one.
@@ -302,32 +328,42 @@ def _finalize(attempt_id: int, now: datetime, status: str) -> Attempt:
             return attempt  # finalized already: once only
         items = list(
             AttemptItem.objects.filter(attempt=attempt).only(
-                "id", "objective_id", "snapshot", "response"
+                "id", "objective_id", "snapshot", "response", "scored"
             )
         )
+        # Every item is graded (unscored ones too, for item analysis); only
+        # scored ones count (grading.score).
         for item in items:
             item.is_correct = ItemSnapshot.from_json(item.snapshot).grade(item.response)
         AttemptItem.objects.bulk_update(items, ["is_correct"], batch_size=500)
-        tallies = grading.roll_up((item.objective_id, item.is_correct) for item in items)
+        result = grading.score((i.objective_id, i.is_correct, i.scored) for i in items)
         ObjectiveResult.objects.bulk_create(
             ObjectiveResult(
                 attempt=attempt, objective_id=t.objective_id, correct=t.correct, total=t.total
             )
-            for t in tallies
+            for t in result.objectives
         )
-        raw = sum(item.is_correct for item in items)
         attempt.status = status
         # An attempt that ran out ended at its deadline, whenever it is noticed.
         expired = status == Attempt.Status.EXPIRED and attempt.deadline is not None
         attempt.submitted_at = min(now, attempt.deadline) if expired else now
-        attempt.raw_score = raw
+        attempt.raw_score = result.raw
         attempt.total = len(items)
-        attempt.scaled_score = grading.scaled_score(raw, len(items))
+        attempt.scored_count = result.total
+        attempt.scaled_score = result.scaled
         attempt.passed = attempt.scaled_score >= attempt.pass_mark
         attempt.save(
-            update_fields=["status", "submitted_at", "raw_score", "total", "scaled_score", "passed"]
+            update_fields=[
+                "status",
+                "submitted_at",
+                "raw_score",
+                "total",
+                "scored_count",
+                "scaled_score",
+                "passed",
+            ]
         )
-        rollups.record(user_id=attempt.user_id, tallies=tallies, at=attempt.submitted_at)
+        rollups.record(user_id=attempt.user_id, tallies=result.objectives, at=attempt.submitted_at)
     return attempt
 
 

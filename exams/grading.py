@@ -14,7 +14,7 @@ real exam.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,3 +179,107 @@ def draw(
         ]
         units += [[question] for question in rng.sample(spare, min(short, len(spare)))]
     return units
+
+
+def allocate_blueprint(
+    entries: dict[Hashable, int],
+    members: dict[Hashable, list[int]],
+    available: dict[int, int],
+    count: int,
+    rng: random.Random,
+) -> dict[int, int]:
+    """How many questions to draw per objective, when a weight may cover an area.
+
+    `entries` are the blueprint's weights, each for an objective or for a task
+    statement or domain; `members` lists each entry's objectives. The count is
+    shared out between the entries by weight (`allocate`, what an entry cannot
+    supply going to the others), then an area's share evenly over its
+    objectives (what one objective cannot supply going to the rest of the area).
+    """
+    supply = {k: sum(available.get(o, 0) for o in members[k]) for k in entries}
+    shares = allocate(entries, supply, count, rng)
+    allocation: dict[int, int] = {}
+    for key in entries:
+        objectives = members[key]
+        if len(objectives) == 1:
+            inner = {objectives[0]: shares[key]}
+        else:
+            inner = allocate(dict.fromkeys(objectives, 1), available, shares[key], rng)
+        for objective, n in inner.items():
+            allocation[objective] = allocation.get(objective, 0) + n
+    return allocation
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Questions shown together (a case study, or one question), and whether they count."""
+
+    questions: tuple[int, ...]
+    scored: bool
+
+
+def draw_form(
+    *,
+    entries: dict[Hashable, int],
+    members: dict[Hashable, list[int]],
+    published: dict[int, list[int]],
+    pretest: dict[int, list[int]],
+    groups: dict[int, list[tuple[int, int]]],
+    scored_count: int,
+    unscored_count: int,
+    rng: random.Random,
+) -> list[Unit]:
+    """One exam form: `scored_count` published questions by the blueprint's
+    weights, then `unscored_count` unscored items, drawn by the same weights
+    from the pretest drafts first and the published questions left over after.
+
+    `published` and `pretest` list each objective's question ids; `groups` maps
+    a question of a case study to every (question, objective) of its case in
+    the same pool. Units come back in the order drawn (scored first).
+    """
+
+    def draw_from(pool: dict[int, list[int]], count: int) -> list[list[int]]:
+        if count <= 0:
+            return []
+        sizes = {o: len(ids) for o, ids in pool.items()}
+        allocation = allocate_blueprint(entries, members, sizes, count, rng)
+        in_pool = {q for ids in pool.values() for q in ids}
+        pool_groups = {
+            q: members_
+            for q, members_ in groups.items()
+            if q in in_pool and all(m in in_pool for m, _ in members_)
+        }
+        return draw(pool, allocation, pool_groups, rng)
+
+    scored = draw_from(published, scored_count)
+    trial = draw_from(pretest, unscored_count)
+    taken = {q for unit in scored for q in unit}
+    left = {o: [q for q in ids if q not in taken] for o, ids in published.items()}
+    filler = draw_from(left, unscored_count - sum(len(u) for u in trial))
+    return [Unit(tuple(u), True) for u in scored] + [Unit(tuple(u), False) for u in trial + filler]
+
+
+@dataclass(frozen=True)
+class Score:
+    """A finalized attempt's score: only scored items count."""
+
+    raw: int
+    total: int
+    scaled: int
+    objectives: list[ObjectiveTally]
+
+
+def score(items: Iterable[tuple[int, bool, bool]]) -> Score:
+    """(objective id, correct?, scored?) per item → the attempt's score.
+
+    The one place that decides what counts: unscored (pretest) items are left
+    out of the raw and scaled score and of every objective's tally.
+    """
+    counted = [(objective, ok) for objective, ok, scored in items if scored]
+    raw = sum(int(ok) for _, ok in counted)
+    return Score(
+        raw=raw,
+        total=len(counted),
+        scaled=scaled_score(raw, len(counted)),
+        objectives=roll_up(counted),
+    )

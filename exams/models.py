@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils import dateformat
 
-from exams.bank.rules import SOURCE_MAX_LENGTH
+from exams.bank.rules import (
+    GUIDE_VERSION_MAX_LENGTH,
+    SOURCE_MAX_LENGTH,
+    guide_version_key,
+    guide_version_problem,
+)
+
+# A pass mark of 100 (the lowest scaled score) would pass everyone.
+PASS_MARK_MIN = 101
 
 
 class Domain(models.Model):
@@ -26,17 +36,41 @@ class Domain(models.Model):
         return f"Domain {self.code}: {self.title}"
 
 
+class TaskStatementQuerySet(models.QuerySet):
+    def older_guide_versions(self) -> list[str]:
+        """The exam-guide versions older than the newest any task statement was
+        written from (one query)."""
+        versions = set(self.exclude(guide_version="").values_list("guide_version", flat=True))
+        if not versions:
+            return []
+        newest = max(versions, key=guide_version_key)
+        return sorted(v for v in versions if guide_version_key(v) < guide_version_key(newest))
+
+
 class TaskStatement(models.Model):
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="task_statements")
     code = models.CharField(max_length=20, unique=True)
     title = models.CharField(max_length=300)
     position = models.PositiveSmallIntegerField(default=0)
+    guide_version = models.CharField(
+        "exam-guide version",
+        max_length=GUIDE_VERSION_MAX_LENGTH,
+        blank=True,
+        help_text='The version of the exam guide this task statement was written from, e.g. "1.4".',
+    )
+
+    objects = TaskStatementQuerySet.as_manager()
 
     class Meta:
         ordering = ["domain__code", "position", "code"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def clean(self) -> None:
+        problem = guide_version_problem(self.guide_version) if self.guide_version else None
+        if problem:
+            raise ValidationError({"guide_version": problem[0].upper() + problem[1:] + "."})
 
 
 class Objective(models.Model):
@@ -81,6 +115,10 @@ class Case(models.Model):
 class QuestionQuerySet(models.QuerySet):
     def published(self) -> QuestionQuerySet:
         return self.filter(status=Question.Status.PUBLISHED)
+
+    def pretest(self) -> QuestionQuerySet:
+        """Drafts that exams may draw as unscored items."""
+        return self.filter(status=Question.Status.DRAFT, pretest=True)
 
     def shown(self) -> QuestionQuerySet:
         """Questions a learner has seen: in an attempt, a practice answer, or as the
@@ -136,6 +174,11 @@ class Question(models.Model):
         choices=Difficulty.choices, default=Difficulty.MEDIUM
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    pretest = models.BooleanField(
+        default=False,
+        help_text="A draft marked pretest is drawn into exams only as an unscored item, "
+        "for item analysis before it is published.",
+    )
     stem = models.TextField(help_text="Markdown. For multiple response, say how many to pick.")
     explanation = models.TextField(help_text="Markdown, shown after the question is answered.")
     source = models.CharField(
@@ -274,7 +317,15 @@ class Exam(models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
-    question_count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    question_count = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)],
+        help_text="Every item of the exam, unscored ones included.",
+    )
+    unscored_count = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Of the questions, how many are unscored (pretest) items: drawn and shown "
+        "like the others, never counted. The real AIF-C01 has 15 of 65.",
+    )
     time_limit_minutes = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -282,7 +333,9 @@ class Exam(models.Model):
         help_text="Empty for an untimed exam.",
     )
     pass_mark = models.PositiveSmallIntegerField(
-        default=700, validators=[MinValueValidator(100), MaxValueValidator(1000)]
+        default=700,
+        validators=[MinValueValidator(PASS_MARK_MIN), MaxValueValidator(1000)],
+        help_text="On the 100–1000 scale: more than 100, at most 1000.",
     )
     shuffle_questions = models.BooleanField(default=True)
     shuffle_choices = models.BooleanField(default=True)
@@ -301,6 +354,21 @@ class Exam(models.Model):
         "accounts.Cohort", blank=True, help_text="Empty: open to every learner."
     )
     objectives = models.ManyToManyField(Objective, through="ExamObjective")
+    opens_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: open now. Attempts start from this time on."
+    )
+    closes_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Empty: never closes. No attempt starts from this time on; one started "
+        "before keeps its full time.",
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Attempts each learner may start; empty: no limit.",
+    )
 
     objects = ExamQuerySet.as_manager()
 
@@ -316,6 +384,23 @@ class Exam(models.Model):
             return None
         return timedelta(minutes=self.time_limit_minutes)
 
+    @property
+    def scored_count(self) -> int:
+        return max(0, self.question_count - self.unscored_count)
+
+    def refusal(self, *, now: datetime, attempts_started: int) -> str | None:
+        """Why a learner who has started `attempts_started` attempts may not start
+        another at `now` (None: they may). Resuming one in progress is never refused."""
+        if self.opens_at is not None and now < self.opens_at:
+            return f"This exam opens on {_moment(self.opens_at)}."
+        if self.closes_at is not None and now >= self.closes_at:
+            return f"This exam closed on {_moment(self.closes_at)}."
+        if self.max_attempts is not None and attempts_started >= self.max_attempts:
+            if self.max_attempts == 1:
+                return "You have used the one attempt this exam allows."
+            return f"You have used all {self.max_attempts} attempts this exam allows."
+        return None
+
 
 class ExamObjective(models.Model):
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="exam_objectives")
@@ -329,6 +414,96 @@ class ExamObjective(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exam}: {self.objective.code} x{self.weight}"
+
+
+class ExamArea(models.Model):
+    """A weight for a whole task statement or domain: the draw spreads its share
+    evenly over the area's objectives (what one cannot supply, the others of
+    the area do)."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="exam_areas")
+    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT)
+    task_statement = models.ForeignKey(
+        TaskStatement, null=True, blank=True, on_delete=models.PROTECT
+    )
+    weight = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = "task statement or domain weight"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(domain__isnull=True, task_statement__isnull=False)
+                | Q(domain__isnull=False, task_statement__isnull=True),
+                name="examarea_domain_xor_task",
+            ),
+            models.UniqueConstraint(fields=["exam", "domain"], name="examarea_unique_domain"),
+            models.UniqueConstraint(fields=["exam", "task_statement"], name="examarea_unique_task"),
+        ]
+
+    def __str__(self) -> str:
+        area = self.domain or self.task_statement
+        return f"{self.exam}: {area} x{self.weight}"
+
+
+class Accommodation(models.Model):
+    """Extra time for one learner, on one exam or (exam empty) on every exam.
+
+    Only instructors and staff see these rows; a learner's pages show their own
+    extended time, nobody else's pages show it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accommodations"
+    )
+    exam = models.ForeignKey(
+        Exam,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="accommodations",
+        help_text="Empty: every exam. One for a given exam wins over the general one.",
+    )
+    extra_time_percent = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(400)],
+        help_text="Added to the time limit, e.g. 25, 50 or 100 (double time).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user__username", "exam__title"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "exam"], name="accommodation_unique_user_exam"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(exam__isnull=True),
+                name="accommodation_unique_user_every_exam",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} +{self.extra_time_percent}% ({self.exam or 'every exam'})"
+
+    @staticmethod
+    def extra_percent_for(user, exam: Exam) -> int:
+        """The learner's extra time on `exam`, in percent (0: none). One query."""
+        rows = dict(
+            Accommodation.objects.filter(user=user)
+            .filter(Q(exam=exam) | Q(exam__isnull=True))
+            .values_list("exam_id", "extra_time_percent")
+        )
+        return rows.get(exam.pk, rows.get(None, 0))
+
+
+def _moment(when: datetime) -> str:
+    return dateformat.format(when.astimezone(UTC), r"M j, Y \a\t H:i \U\T\C")
+
+
+def extended(limit: timedelta | None, extra_percent: int) -> timedelta | None:
+    """A time limit with `extra_percent` added, to the whole second."""
+    if limit is None:
+        return None
+    return timedelta(seconds=math.ceil(limit.total_seconds() * (100 + extra_percent) / 100))
 
 
 class AttemptQuerySet(models.QuerySet):
@@ -373,7 +548,10 @@ class Attempt(models.Model):
         default=0, help_text="Questions the blueprint asked for when the attempt started."
     )
     scored_count = models.PositiveSmallIntegerField(
-        default=0, help_text="Items that count towards the score."
+        default=0, help_text="Items that count towards the score (the raw score's denominator)."
+    )
+    extra_time_percent = models.PositiveSmallIntegerField(
+        default=0, help_text="The accommodation included in time_allowed (0: none)."
     )
     scaled_score = models.PositiveSmallIntegerField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
@@ -401,6 +579,14 @@ class Attempt(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def unscored_count(self) -> int:
+        return max(0, self.total - self.scored_count)
+
+    @property
+    def is_extended(self) -> bool:
+        return self.extra_time_percent > 0
 
     @property
     def time_limit_minutes(self) -> int | None:

@@ -9,7 +9,7 @@ import secrets
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -61,16 +61,22 @@ def home(request: HttpRequest) -> HttpResponse:
         now = _now(request)
         mine = Attempt.objects.filter(user=request.user).select_related("exam")
         in_progress = [attempts.finalize_if_expired(a, now) for a in mine.in_progress()]
-        best = dict(
-            mine.finalized()
-            .values("exam_id")
-            .annotate(best=Max("scaled_score"))
-            .values_list("exam_id", "best")
-        )
+        per_exam = {
+            exam_id: (best, started)
+            for exam_id, best, started in mine.values("exam_id")
+            .order_by()
+            .annotate(
+                best=Max("scaled_score", filter=Q(status__in=Attempt.FINAL)), started=Count("id")
+            )
+            .values_list("exam_id", "best", "started")
+        }
         running = {a.exam_id for a in in_progress if a.status == Attempt.Status.IN_PROGRESS}
         for exam in exams:
-            exam.my_best = best.get(exam.id)
+            exam.my_best, started = per_exam.get(exam.id, (None, 0))
             exam.in_progress = exam.id in running
+            exam.refusal_now = exam.refusal(now=now, attempts_started=started)
+            if exam.max_attempts is not None:
+                exam.attempts_left = max(0, exam.max_attempts - started)
         context["in_progress"] = [
             {"attempt": a, "seconds_left": a.seconds_left(now)}
             for a in in_progress
@@ -377,6 +383,7 @@ def result_context(attempt: Attempt) -> dict:
         {
             "position": item.position,
             "objective": item.objective,
+            "scored": item.scored,
             "review": ItemSnapshot.from_json(item.snapshot).reviewed(
                 item.response, item.is_correct
             ),
@@ -387,7 +394,9 @@ def result_context(attempt: Attempt) -> dict:
     return {
         "attempt": attempt,
         "objectives": objectives,
-        "reviews": reviews,
+        # Unscored items are listed apart, after the ones that counted.
+        "reviews": [r for r in reviews if r["scored"]],
+        "unscored_reviews": [r for r in reviews if not r["scored"]],
         "time_used": end - attempt.started_at,
     }
 

@@ -71,6 +71,12 @@ def instructor(db) -> User:
 
 
 @pytest.fixture
+def instructor_client(client, instructor):
+    client.force_login(instructor)
+    return client
+
+
+@pytest.fixture
 def team_lead(db, learner) -> User:
     user = make_user("theo")
     cohort = Cohort.objects.create(name="Cohort A")

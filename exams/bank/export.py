@@ -77,9 +77,10 @@ def _dump(domain: Domain, tasks: Iterable[TaskStatement], questions: QuerySet) -
             if objective.summary:
                 entry["summary"] = objective.summary
             objectives.append(entry)
-        data["task_statements"].append(
-            {"code": statement.code, "title": statement.title, "objectives": objectives}
-        )
+        task: dict[str, Any] = {"code": statement.code, "title": statement.title}
+        if statement.guide_version:
+            task["guide_version"] = statement.guide_version
+        data["task_statements"].append({**task, "objectives": objectives})
     ordered = (
         questions.select_related("objective__task_statement", "case")
         .prefetch_related("choices")

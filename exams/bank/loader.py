@@ -382,12 +382,10 @@ def _apply(
             domain.save(update_fields=["title"])
 
     for position, task in enumerate(spec.tasks):
-        ts = _upsert(
-            TaskStatement,
-            only_new,
-            code=task.code,
-            values={"domain": domain, "title": task.title, "position": position},
-        )
+        values = {"domain": domain, "title": task.title, "position": position}
+        if task.guide_version:  # a file that does not say leaves the version as it is
+            values["guide_version"] = task.guide_version
+        ts = _upsert(TaskStatement, only_new, code=task.code, values=values)
         for o_position, objective in enumerate(task.objectives):
             _upsert(
                 Objective,

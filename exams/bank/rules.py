@@ -7,6 +7,7 @@ same answer with the same words.
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,23 @@ SINGLE, MULTIPLE, ORDERING, MATCHING = "single", "multiple", "ordering", "matchi
 KINDS = (SINGLE, MULTIPLE, ORDERING, MATCHING)
 # Room for a seed reference and two or three documentation URLs.
 SOURCE_MAX_LENGTH = 1000
+GUIDE_VERSION_MAX_LENGTH = 20
+
+
+def guide_version_problem(version: str) -> str | None:
+    """An exam-guide version is numbers separated by dots, e.g. "1.4"."""
+    if len(version) > GUIDE_VERSION_MAX_LENGTH or not re.fullmatch(r"[0-9]+(\.[0-9]+)*", version):
+        return (
+            'the exam-guide version must be numbers separated by dots, e.g. "1.4" '
+            f"(not {version!r})"
+        )
+    return None
+
+
+def guide_version_key(version: str) -> tuple[int, ...]:
+    """Orders versions as numbers: 1.10 is newer than 1.9."""
+    return tuple(int(part) for part in version.split("."))
+
 
 # kind: (what an option is called, fewest, most)
 LIMITS: dict[str, tuple[str, int, int]] = {

@@ -23,6 +23,7 @@ from exams.bank.rules import (
     SOURCE_MAX_LENGTH,
     Option,
     blank_markdown_problem,
+    guide_version_problem,
     option_field,
     option_problems,
 )
@@ -35,7 +36,7 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 TOP_KEYS = {"format", "domain", "task_statements", "cases", "questions"}
 CASE_KEYS = {"id", "title", "scenario"}
 DOMAIN_KEYS = {"code", "title"}
-TASK_KEYS = {"code", "title", "objectives"}
+TASK_KEYS = {"code", "title", "guide_version", "objectives"}
 OBJECTIVE_KEYS = {"code", "title", "summary"}
 QUESTION_KEYS = {
     "id",
@@ -86,6 +87,7 @@ class TaskSpec:
     code: str
     title: str
     objectives: tuple[ObjectiveSpec, ...] = ()
+    guide_version: str = ""  # empty: the file does not say
 
 
 @dataclass(frozen=True)
@@ -292,6 +294,16 @@ def _parse_tasks(reader: _Reader, raw: Any) -> list[TaskSpec]:
         reader.unknown_keys(task, TASK_KEYS, where)
         code = reader.text(task, "code", f"{where} code", field_name=f"{where}.code")
         title = reader.text(task, "title", f"{where} title", field_name=f"{where}.title")
+        guide_version = reader.text(
+            task,
+            "guide_version",
+            "exam-guide version",
+            required=False,
+            field_name=f"{where}.guide_version",
+        )
+        problem = guide_version_problem(guide_version) if guide_version else None
+        if problem:
+            reader.error(problem, field=f"{where}.guide_version")
         if code in seen_tasks:
             reader.error(f"task statement {code!r} is listed twice", field=f"{where}.code")
         seen_tasks.add(code)
@@ -317,7 +329,7 @@ def _parse_tasks(reader: _Reader, raw: Any) -> list[TaskSpec]:
                 reader.error(f"objective {o_code!r} is listed twice", field=f"{o_where}.code")
             seen_objectives.add(o_code)
             objectives.append(ObjectiveSpec(o_code, o_title, summary))
-        tasks.append(TaskSpec(code, title, tuple(objectives)))
+        tasks.append(TaskSpec(code, title, tuple(objectives), guide_version))
     return tasks
 
 

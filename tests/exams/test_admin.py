@@ -65,12 +65,6 @@ def form_data(html: str) -> dict:
     return data
 
 
-@pytest.fixture
-def instructor_client(client, instructor):
-    client.force_login(instructor)
-    return client
-
-
 def change_url(question: Question) -> str:
     return reverse("admin:exams_question_change", args=[question.pk])
 
@@ -79,13 +73,15 @@ def single_question() -> Question:
     return Question.objects.filter(kind="single").order_by("external_id").first()
 
 
-def test_the_instructors_group_has_exactly_the_banks_permissions(db):
+def test_the_instructors_group_has_exactly_the_banks_and_blueprints_permissions(db):
     codenames = set(
         Group.objects.get(name="Instructors").permissions.values_list("codename", flat=True)
     )
+    bank = ("domain", "taskstatement", "objective", "question", "choice", "case")
+    blueprints = ("exam", "examobjective", "examarea", "accommodation")
     expected = {
         f"{action}_{model}"
-        for model in ("domain", "taskstatement", "objective", "question", "choice", "case")
+        for model in bank + blueprints
         for action in ("add", "change", "delete", "view")
     } | {"view_questionversion"}
     assert codenames == expected
@@ -228,7 +224,6 @@ def test_the_export_action_downloads_a_bank_file(instructor_client, bank):
         "admin:accounts_cohort_changelist",
         "admin:exams_attempt_changelist",
         "admin:exams_attemptitem_changelist",
-        "admin:exams_exam_changelist",
     ],
 )
 def test_an_instructor_cannot_see_users_cohorts_or_attempts(instructor_client, url_name):

@@ -14,7 +14,6 @@ from tests.conftest import make_exam, make_user, start
 from tests.exams.test_admin import (  # noqa: F401 - fixtures
     change_url,
     form_data,
-    instructor_client,
     second_instructor_client,
     single_question,
 )

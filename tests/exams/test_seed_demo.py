@@ -43,6 +43,9 @@ def test_seed_demo_creates_the_people_cohort_and_two_exams(bank, settings, capsy
     assert set(mock.exam_objectives.values_list("weight", flat=True)) == {1}
     full = Exam.objects.get(title="Full-length simulation")
     assert (full.question_count, full.time_limit_minutes, full.pass_mark) == (65, 90, 700)
+    # Like the real exam: 15 of the 65 unscored, weights by domain (the bank holds Domain 3).
+    assert (full.scored_count, full.unscored_count) == (50, 15)
+    assert list(full.exam_areas.values_list("domain__code", "weight")) == [("3", 28)]
 
 
 def test_seed_demo_twice_keeps_the_data(bank, settings, capsys):

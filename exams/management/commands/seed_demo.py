@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Cohort, Membership, User
-from exams.models import Exam, ExamObjective, Objective
+from exams.models import Domain, Exam, ExamArea, ExamObjective, Objective
 
 # Shown in the README; refused outside DEBUG so they never reach production.
 DEMO_USERS = [
@@ -25,11 +25,14 @@ TASK_MOCK = {
 FULL = {
     "slug": "full-length-simulation",
     "title": "Full-length simulation",
-    "description": "65 questions in 90 minutes, like the real AIF-C01. Draws from every "
-    "objective in the bank.",
+    "description": "65 questions in 90 minutes, like the real AIF-C01: 50 scored and 15 "
+    "unscored, which look the same. Weighted by domain as the exam guide weights them.",
     "question_count": 65,
+    "unscored_count": 15,
     "time_limit_minutes": 90,
 }
+# The AIF-C01 exam guide's domain weights, in percent of the scored questions.
+AIF_C01_DOMAIN_WEIGHTS = {"1": 20, "2": 24, "3": 28, "4": 14, "5": 14}
 
 
 class Command(BaseCommand):
@@ -72,16 +75,22 @@ class Command(BaseCommand):
                 user=users["lead"], cohort=cohort, role=Membership.Role.LEAD
             )
 
-            all_objectives = list(Objective.objects.all())
-            for spec, objectives in ((TASK_MOCK, task_objectives), (FULL, all_objectives)):
-                fields = {k: v for k, v in spec.items() if k != "slug"}
-                exam, created = Exam.objects.get_or_create(
-                    slug=spec["slug"], defaults={**fields, "is_published": True}
+            mock, created = Exam.objects.get_or_create(
+                slug=TASK_MOCK["slug"], defaults={**TASK_MOCK, "is_published": True}
+            )
+            if created:
+                ExamObjective.objects.bulk_create(
+                    ExamObjective(exam=mock, objective=o, weight=1) for o in task_objectives
                 )
-                if created:
-                    ExamObjective.objects.bulk_create(
-                        ExamObjective(exam=exam, objective=o, weight=1) for o in objectives
-                    )
+            full, created = Exam.objects.get_or_create(
+                slug=FULL["slug"], defaults={**FULL, "is_published": True}
+            )
+            if created:
+                # The domains in the bank, by the guide's weights; each spread over its objectives.
+                ExamArea.objects.bulk_create(
+                    ExamArea(exam=full, domain=domain, weight=AIF_C01_DOMAIN_WEIGHTS[domain.code])
+                    for domain in Domain.objects.filter(code__in=AIF_C01_DOMAIN_WEIGHTS)
+                )
 
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at /admin/ with:"))
         for username, password, role, _, _ in DEMO_USERS:

@@ -1,0 +1,153 @@
+"""Unscored (pretest) items: drawn and shown like the others, counted nowhere,
+listed apart after submission (docs/exams.md, "Unscored items")."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from exams import reports
+from exams.attempts import submit_attempt
+from exams.models import ObjectiveResult, Question
+from tests.conftest import make_exam, right_answer, save, start, wrong_answer
+
+NOW = timezone.datetime(2026, 11, 24, 9, 0, tzinfo=timezone.UTC)
+
+
+@pytest.fixture
+def attempt(bank, learner):
+    """14 items, 5 of them unscored."""
+    return start(learner, make_exam(questions=14, unscored_count=5), NOW)
+
+
+def answer_all(attempt, *, scored_right: bool, unscored_right: bool) -> None:
+    for item in attempt.items.order_by("position"):
+        right = scored_right if item.scored else unscored_right
+        data = (right_answer if right else wrong_answer)(item.snapshot)
+        save(attempt, item.position, data, now=NOW + timedelta(minutes=1))
+
+
+def test_an_attempt_carries_its_unscored_items_and_counts_only_the_others(attempt):
+    assert attempt.items.filter(scored=False).count() == 5
+    assert (attempt.total, attempt.scored_count, attempt.question_count) == (14, 9, 14)
+
+
+def test_unscored_items_count_in_no_score(attempt):
+    answer_all(attempt, scored_right=False, unscored_right=True)
+    done = submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    assert (done.raw_score, done.scored_count, done.scaled_score, done.passed) == (0, 9, 100, False)
+    # Graded all the same, for item analysis.
+    assert done.items.filter(scored=False, is_correct=True).count() == 5
+    results = ObjectiveResult.objects.filter(attempt=done)
+    assert sum(r.total for r in results) == 9 and sum(r.correct for r in results) == 0
+
+
+def test_all_scored_items_right_is_full_marks_whatever_the_unscored_ones(attempt):
+    answer_all(attempt, scored_right=True, unscored_right=False)
+    done = submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    assert (done.raw_score, done.scaled_score, done.passed) == (9, 1000, True)
+    results = ObjectiveResult.objects.filter(attempt=done)
+    assert sum(r.correct for r in results) == sum(r.total for r in results) == 9
+
+
+def test_objectives_without_a_scored_item_get_no_result(attempt):
+    answer_all(attempt, scored_right=True, unscored_right=True)
+    done = submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    scored_objectives = set(done.items.filter(scored=True).values_list("objective_id", flat=True))
+    assert set(done.objective_results.values_list("objective_id", flat=True)) == scored_objectives
+
+
+def test_mastery_history_and_the_leads_csv_read_only_scored_items(
+    client, attempt, learner, team_lead
+):
+    answer_all(attempt, scored_right=False, unscored_right=True)
+    done = submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    mastery = reports.objective_mastery(learner, NOW + timedelta(hours=1))
+    assert sum(m.answers for m in mastery.values()) == 9
+    client.force_login(learner)
+    history = client.get(reverse("exams:history")).content.decode()
+    assert "0/9" in history and "/14" not in history
+    client.force_login(team_lead)
+    cohort = team_lead.memberships.get().cohort
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(reverse("exams:cohort_members_csv", args=[cohort.pk])).content.decode()
+            )
+        )
+    )
+    header = rows[0]
+    lena = dict(zip(header, next(r for r in rows if r[0] == "lena"), strict=True))
+    assert lena["best score"] == lena["latest score"] == str(done.scaled_score) == "100"
+
+
+def test_nothing_on_the_exam_page_tells_an_unscored_item_apart(client, attempt, learner):
+    client.force_login(learner)
+    url = reverse("exams:attempt_take", args=[attempt.pk])
+    scored = attempt.items.filter(scored=True).first().position
+    unscored = attempt.items.filter(scored=False).first().position
+
+    def page(position: int) -> str:
+        html = client.get(url, {"q": position}).content.decode()
+        return html.replace(f"Question {position}", "Question N").replace(f"q={position}", "")
+
+    for html in (page(scored), page(unscored)):
+        assert "unscored" not in html.lower() and "pretest" not in html.lower()
+        assert "scored" not in html.lower()
+
+
+def test_the_result_lists_unscored_items_after_the_others_with_their_review(
+    client, attempt, learner
+):
+    answer_all(attempt, scored_right=True, unscored_right=False)
+    done = submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    client.force_login(learner)
+    html = client.get(reverse("exams:attempt_result", args=[done.pk])).content.decode()
+    head, unscored = html.split('<h2 id="unscored-heading">Unscored questions</h2>')
+    assert head.count('class="review-item') == 9
+    assert unscored.count('class="review-item is-unscored"') == 5
+    assert unscored.count('<span class="tag">unscored</span>') == 5
+    assert unscored.count("✓ Correct answer") >= 5  # the key is shown for each
+    assert '>9<span class="muted"> / 9</span>' in head
+    assert "5 unscored not counted" in head
+
+
+def pretest_only(objective_code: str) -> set[int]:
+    """Every question of one objective becomes a pretest draft."""
+    questions = Question.objects.filter(objective__code=objective_code)
+    questions.update(status=Question.Status.DRAFT, pretest=True)
+    return set(questions.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_pretest_draft_is_drawn_only_as_an_unscored_item(bank, learner, seed):
+    drafts = pretest_only("3.3.1.1")
+    exam = make_exam(questions=20, unscored_count=3)
+    attempt = start(learner, exam, NOW, seed=seed)
+    items = list(attempt.items.values_list("question_id", "scored"))
+    assert not {q for q, scored in items if scored} & drafts
+    unscored = {q for q, scored in items if not scored}
+    # The pretest drafts come first; the objective asks for about 3/14 of them, at least one.
+    assert unscored & drafts and len(unscored) == 3
+
+
+def test_a_pretest_draft_is_never_drawn_into_an_exam_without_unscored_items(bank, learner):
+    drafts = pretest_only("3.3.1.1")
+    exam = make_exam(questions=40)
+    for seed in range(3):
+        attempt = start(learner, exam, NOW, seed=seed)
+        assert not set(attempt.items.values_list("question_id", flat=True)) & drafts
+        submit_attempt(attempt=attempt, now=NOW)
+
+
+def test_a_plain_draft_is_never_drawn_even_as_unscored(bank, learner):
+    questions = Question.objects.filter(objective__code="3.3.1.1")
+    questions.update(status=Question.Status.DRAFT)
+    exam = make_exam(questions=20, unscored_count=10)
+    attempt = start(learner, exam, NOW)
+    assert not attempt.items.filter(question__in=questions).exists()
