@@ -513,10 +513,9 @@ class ExamAdmin(admin.ModelAdmin):
         "question_count",
         "time_limit_minutes",
         "pass_mark",
-        "feedback_policy",
         "is_published",
     ]
-    list_filter = ["is_published", "feedback_policy"]
+    list_filter = ["is_published"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["cohorts"]

@@ -211,10 +211,15 @@ def test_exam_pages_have_no_serious_accessibility_violations(page, live_server, 
     expect(page.get_by_role("heading", name="Review before you submit")).to_be_visible()
     audit.check("review")
 
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Submit exam").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    audit.check("review, the submit dialog")
+    page.get_by_role("dialog").get_by_role("button", name="Submit now").click()
     expect(page.get_by_text("Approximate scaled score")).to_be_visible()
     audit.check("result")
+    page.get_by_role("link", name=re.compile("^Incorrect")).click()
+    page.locator(".review-item summary").first.click()
+    audit.check("result, incorrect items, one open")
     attempt.refresh_from_db()
     assert attempt.status == "submitted" and attempt.raw_score == len(KINDS)
 
@@ -399,6 +404,22 @@ def test_a_learner_takes_an_exam_with_the_keyboard_only(page, live_server, learn
 
     for item in items:
         expect(page.locator("#question-heading")).to_contain_text(f"Question {item.position}")
+        # Moving to a question puts focus on its heading, not the top of the page.
+        expect(page.locator("#question-heading")).to_be_focused()
+        if item.position == 1:
+            # A skip link reaches the options: back to it, and one Tab further.
+            kb.tab_to(lambda f: f["text"] == "Skip to the answer options", back=True)
+            kb.press("Enter")
+            after_skip = kb.tab_to(lambda f: True)
+            assert after_skip["tag"] in ("INPUT", "SELECT"), after_skip
+            page.locator("#question-heading").focus()
+        if item.position == 3:
+            # Flag by keyboard: the button keeps focus through the swap.
+            kb.tab_to(lambda f: f["id"] == "flag-button", back=True)
+            kb.press("Enter")
+            expect(page.locator("#flag-button")).to_have_attribute("aria-pressed", "true")
+            expect(page.locator("#flag-button")).to_be_focused()
+            expect(page.locator("#nav-cell-3")).to_have_class(re.compile("is-flagged"))
         answer = complete_wrong_answer if item.position in wrong_positions else right_answer
         answer_by_keyboard(kb, item.snapshot, answer(item.snapshot))
         expect(page.locator("#progress")).to_contain_text(f"Answered {item.position} of 4")
@@ -409,18 +430,28 @@ def test_a_learner_takes_an_exam_with_the_keyboard_only(page, live_server, learn
     kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Review and submit")
     kb.press("Enter")
     expect(page.get_by_role("heading", name="Review before you submit")).to_be_visible()
-    expect(page.get_by_role("heading", name=re.compile("Unanswered"))).to_contain_text("0")
+    expect(page.locator(".review-counts")).to_contain_text("Unanswered0")
 
-    # Submit is the last control on the page: Shift+Tab reaches it from the top.
-    kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Submit exam", back=True)
-    page.once("dialog", lambda dialog: dialog.accept())
+    # Submit comes first on the review page: a couple of Tabs, not one per question.
+    kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Submit exam", limit=3)
+    kb.press("Enter")
+    dialog = page.get_by_role("dialog", name="Submit the exam now?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Keep working")).to_be_focused()
+    kb.press("Escape")  # changed my mind: back to the page, focus on Submit
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Submit exam")).to_be_focused()
+    kb.press("Enter")
+    expect(dialog).to_be_visible()
+    kb.tab_to(lambda f: f["text"] == "Submit now", back=True, limit=3)
     kb.press("Enter")
 
     expect(page.get_by_text("Approximate scaled score")).to_be_visible()
     attempt.refresh_from_db()
     expected = len(items) - len(wrong_positions)
     assert attempt.status == "submitted" and attempt.raw_score == expected
-    expect(page.locator(".score-value").nth(1)).to_contain_text(f"{expected} / 4")
+    assert attempt.items.get(position=3).flagged
+    expect(page.locator(".band-facts")).to_contain_text(f"{expected} / 4")
     expect(page.locator(".review-item.is-wrong")).to_have_count(len(wrong_positions))
     assert kb.focus_checks > 0
     assert csp_violations == []
