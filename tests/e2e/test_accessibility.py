@@ -358,10 +358,14 @@ def answer_by_keyboard(kb: Keyboard, snapshot: dict, data: dict) -> None:
     elif kind == "multiple":
         chosen = set(data["choice"])
         values = page.eval_on_selector_all("input[name=choice]", "els => els.map(e => e.value)")
-        for value in values:
+        # Tab on past the others: once as many as asked for are ticked, the
+        # rest are disabled and Tab skips them.
+        for value in (v for v in values if v in chosen):
             kb.tab_to(lambda f, v=value: f["name"] == "choice" and f["value"] == v)
-            if value in chosen:
-                kb.press("Space")
+            kb.press("Space")
+        boxes = page.locator("input[name=choice]:not(:checked)")
+        for index in range(boxes.count()):
+            expect(boxes.nth(index)).to_be_disabled()
     elif kind == "ordering":
         # The rank's digit picks it (type-ahead on the closed select); arrowing
         # through other places would swap them with the other items on the way.
