@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-WIDTH, HEIGHT, PAD = 600, 200, 28
+WIDTH, HEIGHT, PAD = 600, 200, 40
 
 
 def _y(score: float) -> float:
