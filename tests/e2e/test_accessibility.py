@@ -56,6 +56,12 @@ class Audit:
         self.problems.extend(f"[{name}] CSP: {message}" for message in self.csp)
         del self.csp[:]
 
+    def check_at_this_width(self, name: str) -> None:
+        """Audit the page as it is now at the current width only (a state that
+        exists at one width, such as the phone's navigator drawer)."""
+        self._audit(name)
+        self.pages.append(name)
+
     def _audit(self, name: str) -> None:
         results = AXE.run(self.page)
         for violation in results.response["violations"]:
@@ -207,9 +213,20 @@ def test_exam_pages_have_no_serious_accessibility_violations(page, live_server, 
         expect(page.get_by_role("button", name="Flagged for review")).to_be_visible()
         audit.check(f"exam take ({kind}, answered and flagged)")
 
+    # The navigator as a phone's drawer, open.
+    page.set_viewport_size(VIEWPORTS["phone"])
+    page.get_by_role("button", name="Questions", exact=True).click()
+    expect(page.locator("#navigator")).to_be_visible()
+    audit.check_at_this_width("exam navigator drawer, phone")
+    page.keyboard.press("Escape")
+    page.set_viewport_size(VIEWPORTS["laptop"])
+
     page.get_by_role("button", name="Review and submit").click()
     expect(page.get_by_role("heading", name="Review before you submit")).to_be_visible()
     audit.check("review")
+    page.get_by_role("link", name=re.compile("^Flagged")).click()
+    expect(page.locator(".review-cells a")).to_have_count(len(KINDS))
+    audit.check("review, flagged only")
 
     page.get_by_role("button", name="Submit exam").click()
     expect(page.get_by_role("dialog")).to_be_visible()
