@@ -3,7 +3,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
 
 from accounts.cohorts import CohortError, find_by_code
-from accounts.models import User
+from accounts.models import Membership, User
 
 
 class SignUpForm(UserCreationForm):
@@ -53,3 +53,49 @@ class JoinCohortForm(forms.Form):
         except CohortError as error:
             raise forms.ValidationError(str(error)) from None
         return code
+
+
+MAX_UPLOAD_BYTES = 512 * 1024
+
+
+class BulkMembersForm(forms.Form):
+    """A list of usernames or emails, pasted or uploaded (accounts/membership.py)."""
+
+    names = forms.CharField(
+        label="Usernames or emails",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocapitalize": "none"}),
+        help_text="One or more per line, separated by spaces, commas or semicolons.",
+    )
+    upload = forms.FileField(
+        label="Or upload a file",
+        required=False,
+        help_text="Plain text or CSV, UTF-8, up to 512 KB; a header row is skipped.",
+    )
+    invite = forms.BooleanField(
+        label="Email an invitation link to addresses that have no account",
+        required=False,
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        text = data.get("names") or ""
+        upload = data.get("upload")
+        if upload is not None:
+            if upload.size > MAX_UPLOAD_BYTES:
+                raise forms.ValidationError("The file is larger than 512 KB; split the list.")
+            try:
+                content = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(
+                    "The file is not UTF-8 text: save it as UTF-8 (CSV UTF-8) and upload it again."
+                ) from None
+            text = f"{text}\n{content}" if text.strip() else content
+        if not text.strip():
+            raise forms.ValidationError("Paste usernames or emails, or choose a file.")
+        data["text"] = text
+        return data
+
+
+class StaffBulkMembersForm(BulkMembersForm):
+    role = forms.ChoiceField(label="Add as", choices=Membership.Role.choices, initial="learner")

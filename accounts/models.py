@@ -132,3 +132,47 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.cohort} ({self.get_role_display()})"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now) -> InvitationQuerySet:
+        """Not yet used, not withdrawn, not expired at `now`."""
+        return self.filter(accepted_at__isnull=True, withdrawn_at__isnull=True, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """A signed, expiring link that lets one person join a cohort.
+
+    Sent to an email address that has no account yet; the link carries the
+    invitation's id signed with the secret key, so it cannot be guessed or
+    altered. Used once: accepting it records who accepted it and when.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address and cohort: inviting again renews it.
+            models.UniqueConstraint(
+                fields=["cohort", "email"],
+                condition=models.Q(accepted_at__isnull=True, withdrawn_at__isnull=True),
+                name="invitation_one_open_per_cohort_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.cohort}"

@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+import quizsite.converters  # noqa: F401  (registers the "id" path converter)
 from accounts import views
 
 app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
-    path("cohorts/<int:cohort_id>/leave/", views.leave, name="leave_cohort"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("cohorts/<id:cohort_id>/leave/", views.leave, name="leave_cohort"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.csrf import csrf_failure as django_csrf_failure
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.cohorts import join_cohort, leave_cohort
 from accounts.decorators import learner_required
 from accounts.forms import EmailForm, JoinCohortForm, SignUpForm
+from accounts.membership import InvitationError, accept_invitation, find_invitation
 from accounts.models import LOOKALIKE_USERNAME, Cohort, Membership
 
 security_log = logging.getLogger("quizsite.security")
@@ -86,6 +87,28 @@ def leave(request: HttpRequest, cohort_id: int) -> HttpResponse:
     leave_cohort(user=request.user, cohort=cohort)
     messages.success(request, f"You have left {cohort.name}.")
     return redirect("accounts:profile")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """An invitation link: sign up or log in, then join the cohort it names."""
+    now = timezone.now()
+    try:
+        invitation = find_invitation(token=token, now=now)
+        if request.method == "POST" and request.user.is_authenticated:
+            cohort, added = accept_invitation(token=token, user=request.user, now=now)
+            if added:
+                messages.success(request, f"You have joined {cohort.name}.")
+            else:
+                messages.info(request, f"You are already in {cohort.name}.")
+            return redirect("accounts:profile")
+    except InvitationError as error:
+        return render(request, "accounts/invitation.html", {"error": str(error)}, status=404)
+    return render(
+        request,
+        "accounts/invitation.html",
+        {"invitation": invitation, "next": request.get_full_path()},
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

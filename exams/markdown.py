@@ -8,6 +8,7 @@ htmx ignores anything that might slip past in future.
 
 from __future__ import annotations
 
+import html as html_lib
 import threading
 from functools import lru_cache
 
@@ -56,3 +57,11 @@ def render_markdown(text: str, *, inline: bool = False) -> SafeString:
     if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         return format_html('<span class="md" hx-disable>{}</span>', mark_safe(html[3:-4]))
     return format_html('<div class="md" hx-disable>{}</div>', mark_safe(html))
+
+
+def markdown_text(text: str) -> str:
+    """The Markdown's text without its formatting, for places that hold only
+    text (a select's options): "**bold** `x`" gives "bold x". Plain text, to be
+    escaped on output like any other."""
+    html = nh3.clean(sanitize_markdown(text or ""), tags=set())
+    return html_lib.unescape(" ".join(html.split()))

@@ -4,6 +4,7 @@ exam blueprints, and the attempts learners make at them."""
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -178,12 +179,15 @@ class Choice(models.Model):
 
     single/multiple: `text`, `is_correct`. ordering: `text`, and `position` is the
     item's place in the correct order. matching: `text` is the prompt, `match` its
-    partner. Every kind has per-option `feedback`.
+    partner; a choice with a `match` and no `text` is an extra match, offered
+    with the others and the partner of no prompt. Every kind has per-option
+    `feedback`.
     """
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveSmallIntegerField(default=0)
-    text = models.TextField()
+    # Empty only for a matching question's extra match (a match with no prompt).
+    text = models.TextField(blank=True)
     match = models.TextField(blank=True, help_text="Matching questions only: the partner.")
     is_correct = models.BooleanField(default=False)
     feedback = models.TextField(
@@ -526,3 +530,20 @@ class ReviewCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.question} due {self.due:%Y-%m-%d %H:%M}"
+
+
+class BankUpload(models.Model):
+    """A bank file uploaded to the admin's import, kept between its preview and
+    its confirmation, so that the instructor confirms the very file previewed
+    without sending it again. Only its uploader can see or import it; it goes
+    once imported, and uploads older than a day go at the next upload."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    content = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user}, {self.created_at:%Y-%m-%d %H:%M})"

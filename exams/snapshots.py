@@ -102,13 +102,18 @@ class ItemSnapshot:
             data["key"] = [o["id"] for o in options]  # choices arrive in correct order
         elif kind == MATCHING:
             match_ids = [_token(used) for _ in choices]
-            data["key"] = dict(zip(ids, match_ids, strict=True))
+            # A choice without prompt text is an extra match: offered, nobody's partner.
+            data["key"] = {
+                oid: mid for oid, mid, c in zip(ids, match_ids, choices, strict=True) if c.text
+            }
+            options = [o for o in options if o["id"] in data["key"]]
         must_move = kind == ORDERING
         data["options"] = _shuffled(options, rng, must_move) if shuffle or must_move else options
         if kind == MATCHING:
             # Partners in the order of the prompts as shown, then moved off that order.
             text = {mid: c.match for mid, c in zip(match_ids, choices, strict=True)}
             aligned = [data["key"][o["id"]] for o in data["options"]]
+            aligned += [mid for mid in match_ids if mid not in data["key"].values()]
             data["matches"] = [
                 {"id": mid, "text": text[mid]}
                 for mid in _shuffled(aligned, rng, avoid_identity=True)

@@ -1,22 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
+import quizsite.converters  # noqa: F401  (registers the "id" path converter)
 from exams import cohort_views, practice_views, views
-
-
-class IdConverter:
-    """A positive integer of at most nine digits: larger ids cannot exist, and
-    refusing them here turns an overflow in the database driver into a 404."""
-
-    regex = "[0-9]{1,9}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-register_converter(IdConverter, "id")
 
 app_name = "exams"
 urlpatterns = [

@@ -67,7 +67,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "accounts",
     "exams",
-    "django.contrib.admin",
+    "quizsite.admin_site.QuizsiteAdminConfig",  # django.contrib.admin, numeric ids
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -201,7 +201,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Password reset mails: printed to the console in development; in production
+# Cohort invitations (accounts/membership.py): a join link valid this long.
+COHORT_INVITATION_DAYS = env_int("COHORT_INVITATION_DAYS", 14)
+
+# Password reset and invitation mails: printed to the console in development; in production
 # sent over SMTP (EMAIL_HOST, by default a relay on localhost).
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Quizsite <no-reply@localhost>")
 if env_str("EMAIL_HOST") or not DEBUG:

@@ -11,7 +11,10 @@ handler500 = "quizsite.middleware.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Before the admin's own URLs, which would take this path for a question id.
+    path("admin/exams/question/import/", include("exams.admin_import")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("cohorts/", include("exams.cohort_manage_urls")),
     path("", include("exams.urls")),
 ]

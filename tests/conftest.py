@@ -47,7 +47,7 @@ def _fast_tests(settings, _static_root):
 
 
 def make_user(username: str, **fields) -> User:
-    user = User(username=username, email=f"{username}@example.com", **fields)
+    user = User(username=username, **{"email": f"{username}@example.com", **fields})
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -77,6 +77,18 @@ def team_lead(db, learner) -> User:
     Membership.objects.create(user=user, cohort=cohort, role=Membership.Role.LEAD)
     Membership.objects.create(user=learner, cohort=cohort, role=Membership.Role.LEARNER)
     return user
+
+
+@pytest.fixture
+def cohort(team_lead) -> Cohort:
+    """The team lead's cohort (lena is its learner)."""
+    return Cohort.objects.get(memberships__user=team_lead, memberships__role=Membership.Role.LEAD)
+
+
+@pytest.fixture
+def lead_client(client, team_lead):
+    client.force_login(team_lead)
+    return client
 
 
 @pytest.fixture

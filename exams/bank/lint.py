@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, utils
 
-from exams.bank.rules import MATCHING, MULTIPLE, ORDERING, SINGLE
+from exams.bank.rules import MATCHING, MULTIPLE, ORDERING, SINGLE, TRUE_FALSE
 
 if TYPE_CHECKING:
     from exams.bank.schema import BankSpec, QuestionSpec
@@ -112,6 +112,10 @@ class LintItem:
         return bool(self.keys and self.distractors)
 
     @property
+    def true_false(self) -> bool:
+        return self.kind == SINGLE and sorted(o.text for o in self.options) == sorted(TRUE_FALSE)
+
+    @property
     def keys(self) -> list[LintOption]:
         return [o for o in self.options if o.is_correct]
 
@@ -124,7 +128,7 @@ class LintItem:
         if self.kind == ORDERING:
             return [" / ".join(o.text for o in self.options)]
         if self.kind == MATCHING:
-            return [f"{o.text}: {o.match}" for o in self.options]
+            return [f"{o.text}: {o.match}" for o in self.options if o.text]
         return [o.text for o in self.keys]
 
 
@@ -205,7 +209,8 @@ def summarize(findings: Sequence[Finding]) -> str:
 def bank_findings(items: Sequence[LintItem]) -> list[Finding]:
     findings = []
     items = [item for item in items if item.answerable]
-    singles = [item for item in items if item.kind == SINGLE]
+    # A true/false statement's key is "True" or "False": its length is no cue.
+    singles = [item for item in items if item.kind == SINGLE and not item.true_false]
     if len(singles) >= MIN_SAMPLE:
         longest = [item.id for item in singles if _keys_longest(item)]
         rate = len(longest) / len(singles)
@@ -314,7 +319,7 @@ def question_findings(item: LintItem) -> list[Finding]:
         findings += [Finding(s, item.id, m, d) for s, m, d in _choice_cues(item)]
 
     if item.kind == MATCHING:
-        for option in item.options:
+        for option in (o for o in item.options if o.text):
             others = [o.match for o in item.options if o is not option]
             echoed = _echo(option.text, [option.match], others)
             if echoed:
@@ -328,6 +333,8 @@ def question_findings(item: LintItem) -> list[Finding]:
 
 def _choice_cues(item: LintItem) -> list[tuple[str, str, str]]:
     cues = []
+    if item.true_false:
+        return cues
     keys, distractors = item.keys, item.distractors
     key_lengths = [len(o.text) for o in keys]
     distractor_lengths = [len(o.text) for o in distractors]

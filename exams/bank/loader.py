@@ -8,6 +8,7 @@ left alone, so loading the same file twice changes nothing.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,8 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from exams.bank.history import bump_revisions
+from exams.bank.importing import ImportOptions, parse_bank_text
 from exams.bank.rules import MATCHING, MULTIPLE, SINGLE, Option
-from exams.bank.schema import BankError, BankSpec, QuestionSpec, content_hash, parse_bank
+from exams.bank.schema import BankError, BankSpec, QuestionSpec, content_hash, dump_bank
 from exams.models import (
     Case,
     Choice,
@@ -68,6 +70,11 @@ class LoadReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    # Imported (Moodle) files: questions left out for their type, and what did
+    # not carry over; and for each updated question, what changes.
+    unsupported: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    diffs: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         parts = [
@@ -80,6 +87,8 @@ class LoadReport:
             parts.append(f"{len(self.skipped)} already present and left as they are")
         if self.conflicts:
             parts.append(f"{len(self.conflicts)} changed in the admin and left as they are")
+        if self.unsupported:
+            parts.append(f"{len(self.unsupported)} of an unsupported type skipped")
         return ", ".join(parts)
 
 
@@ -137,7 +146,10 @@ def record_version(question: Question, *, user=None, note: str = "") -> bool:
     return True
 
 
-def read_bank_files(paths: Iterable[Path | str]) -> tuple[list[BankSpec], list[BankError]]:
+def read_bank_files(
+    paths: Iterable[Path | str], options: ImportOptions | None = None
+) -> tuple[list[BankSpec], list[BankError]]:
+    """Parse files of any supported format (see exams/bank/importing.py)."""
     specs: list[BankSpec] = []
     errors: list[BankError] = []
     for path in paths:
@@ -147,7 +159,7 @@ def read_bank_files(paths: Iterable[Path | str]) -> tuple[list[BankSpec], list[B
         except (OSError, UnicodeDecodeError) as exc:
             errors.append(BankError(str(path), f"cannot be read: {exc}"))
             continue
-        spec, file_errors = parse_bank(str(path), text)
+        spec, file_errors = parse_bank_text(str(path), text, options)
         specs.append(spec)
         errors += file_errors
     return specs, errors
@@ -305,6 +317,8 @@ def load_bank_files(
     overwrite: bool = False,
     user=None,
     now: datetime | None = None,
+    options: ImportOptions | None = None,
+    dry_run: bool = False,
 ) -> LoadReport:
     """Validate all files, then load them in one transaction (or raise BankInvalid).
 
@@ -312,12 +326,33 @@ def load_bank_files(
     uses it so that edits made in the admin survive a restart. Otherwise a
     question changed in the admin since a file last loaded it is left as it is
     and listed in `report.conflicts` (the others still load), unless `overwrite`.
+    `options` say how Moodle files map onto the bank. With `dry_run`, the load
+    runs and is rolled back: the report says exactly what it would do.
     """
-    specs, errors = read_bank_files(paths)
-    errors += _cross_check(specs)
+    specs, errors = read_bank_files(paths, options)
+    return load_bank_specs(
+        specs, errors, only_new=only_new, overwrite=overwrite, user=user, now=now, dry_run=dry_run
+    )
+
+
+def load_bank_specs(
+    specs: Sequence[BankSpec],
+    errors: Sequence[BankError] = (),
+    *,
+    only_new: bool = False,
+    overwrite: bool = False,
+    user=None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+) -> LoadReport:
+    """`load_bank_files` for files already parsed (the admin's import parses an upload)."""
+    errors = [*errors, *_cross_check(specs)]
     if errors:
         raise BankInvalid(errors)
     report = LoadReport()
+    for spec in specs:
+        report.unsupported += spec.skipped
+        report.notes += spec.notes
     with transaction.atomic():
         for spec in specs:
             _apply(
@@ -328,18 +363,23 @@ def load_bank_files(
                 user=user,
                 now=now or timezone.now(),
             )
+        if dry_run:
+            # Last: once marked, the block runs no more queries.
+            transaction.set_rollback(True)
     return report
 
 
 def _apply(
     spec: BankSpec, report: LoadReport, *, only_new: bool, overwrite: bool, user, now: datetime
 ) -> None:
-    domain, created = Domain.objects.get_or_create(
-        code=spec.domain_code, defaults={"title": spec.domain_title}
-    )
-    if not created and not only_new and domain.title != spec.domain_title:
-        domain.title = spec.domain_title
-        domain.save(update_fields=["title"])
+    # An imported (Moodle) file has no blueprint: its questions go to existing objectives.
+    if spec.domain_code:
+        domain, created = Domain.objects.get_or_create(
+            code=spec.domain_code, defaults={"title": spec.domain_title}
+        )
+        if not created and not only_new and domain.title != spec.domain_title:
+            domain.title = spec.domain_title
+            domain.save(update_fields=["title"])
 
     for position, task in enumerate(spec.tasks):
         ts = _upsert(
@@ -400,6 +440,7 @@ def _apply(
         if wanted.status_given:
             question.loaded_status = wanted.status
         if content_differs:
+            report.diffs[wanted.external_id] = content_diff(current, wanted.content())
             _write_question(question, wanted, objectives, cases, status=status)
             record_version(question, user=user, note=note)
             report.updated.append(wanted.external_id)
@@ -457,6 +498,13 @@ def _apply_cases(
         case.save()
         changed.append(case)
     return changed
+
+
+def content_diff(current: dict, wanted: dict) -> str:
+    """A unified diff of two contents, written as the bank file writes them."""
+    before = dump_bank(current).splitlines(keepends=True)
+    after = dump_bank(wanted).splitlines(keepends=True)
+    return "".join(difflib.unified_diff(before, after, "in the database", "in the file", n=1))
 
 
 def _differences(current: dict, wanted: dict) -> list[str]:

@@ -27,6 +27,13 @@ LIMITS: dict[str, tuple[str, int, int]] = {
     ORDERING: ("items", 3, 6),
     MATCHING: ("pairs", 3, 7),
 }
+# A single-answer question has at least three choices, with one exception: a
+# true/false statement, whose two choices are exactly these (Moodle's true/false
+# questions import this way).
+TRUE_FALSE = ("True", "False")
+# A matching question may offer matches that belong to no prompt (Moodle's
+# "extra answers"): options with a match and no prompt text, at most this many.
+MATCHING_EXTRA_MAX = 3
 KIND_LABEL = {
     SINGLE: "a single-answer question",
     MULTIPLE: "a multiple-response question",
@@ -57,10 +64,24 @@ def option_problems(kind: str, options: Sequence[Option]) -> list[str]:
     noun, low, high = LIMITS[kind]
     label = KIND_LABEL[kind]
     problems: list[str] = []
-    if not low <= len(options) <= high:
-        problems.append(f"{label} needs {low} to {high} {noun} (it has {len(options)})")
-    if any(not option.text.strip() for option in options):
+    extras = extra_matches(options) if kind == MATCHING else []
+    counted = [o for o in options if o not in extras]
+    if kind == SINGLE and is_true_false(options):
+        pass  # the one kind of single-answer question with two choices
+    elif not low <= len(counted) <= high:
+        problems.append(f"{label} needs {low} to {high} {noun} (it has {len(counted)})")
+        if kind == SINGLE and len(options) == 2:
+            problems[-1] += (
+                f"; only a true/false statement has two, with the choices "
+                f"{TRUE_FALSE[0]!r} and {TRUE_FALSE[1]!r}"
+            )
+    if any(not option.text.strip() for option in counted):
         problems.append(f"every one of the {noun} needs text")
+    if len(extras) > MATCHING_EXTRA_MAX:
+        problems.append(
+            f"{label} has at most {MATCHING_EXTRA_MAX} extra matches without a prompt "
+            f"(it has {len(extras)})"
+        )
 
     correct = sum(option.is_correct for option in options)
     if kind == SINGLE and correct != 1:
@@ -76,13 +97,23 @@ def option_problems(kind: str, options: Sequence[Option]) -> list[str]:
     if kind == MATCHING:
         if any(not option.match.strip() for option in options):
             problems.append("every pair needs a match")
-        problems += _repeats("prompt", [option.text for option in options])
+        problems += _repeats("prompt", [option.text for option in options if option.text])
         problems += _repeats("match", [option.match for option in options if option.match])
     else:
         if any(option.match for option in options):
             problems.append(f"only matching questions have matches; {label} does not")
         problems += _repeats("text", [option.text for option in options])
     return problems
+
+
+def is_true_false(options: Sequence[Option]) -> bool:
+    """Two choices, exactly "True" and "False" (in either order)."""
+    return sorted(option.text for option in options) == sorted(TRUE_FALSE)
+
+
+def extra_matches(options: Sequence[Option]) -> list[Option]:
+    """A matching question's matches that belong to no prompt."""
+    return [o for o in options if not o.text.strip() and o.match.strip()]
 
 
 def blank_markdown_problem(what: str, text: str) -> str | None:

@@ -157,6 +157,9 @@ class BankSpec:
     tasks: list[TaskSpec] = field(default_factory=list)
     cases: list[CaseSpec] = field(default_factory=list)
     questions: list[QuestionSpec] = field(default_factory=list)
+    # Imported files (Moodle): what was left out, and what did not carry over.
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def objective_codes(self) -> set[str]:
         return {o.code for task in self.tasks for o in task.objectives}
@@ -164,7 +167,8 @@ class BankSpec:
 
 def _option_to_dict(kind: str, option: Option) -> dict[str, Any]:
     if kind == MATCHING:
-        data: dict[str, Any] = {"prompt": option.text, "match": option.match}
+        data: dict[str, Any] = {"prompt": option.text} if option.text else {}
+        data["match"] = option.match
     else:
         data = {"text": option.text}
         if option.is_correct:
@@ -457,8 +461,15 @@ def _parse_options(reader: _Reader, qid: str, kind: str, raw: Any, key: str) -> 
             entry, "feedback", "feedback", qid, False, f"{where}.feedback", markdown=True
         )
         if kind == MATCHING:
+            # A pair without a prompt is an extra match, the partner of no prompt.
             prompt = reader.text(
-                entry, "prompt", "prompt", qid, field_name=f"{where}.prompt", markdown=True
+                entry,
+                "prompt",
+                "prompt",
+                qid,
+                required="prompt" in entry or "match" not in entry,
+                field_name=f"{where}.prompt",
+                markdown=True,
             )
             match = reader.text(
                 entry, "match", "match", qid, field_name=f"{where}.match", markdown=True

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django import template
 from django.utils.safestring import SafeString
 
-from exams.markdown import render_markdown
+from exams.markdown import markdown_text, render_markdown
 
 register = template.Library()
 
@@ -16,6 +16,11 @@ def markdown_filter(text: str) -> SafeString:
 @register.filter(name="markdown_inline")
 def markdown_inline_filter(text: str) -> SafeString:
     return render_markdown(text, inline=True)
+
+
+@register.filter(name="markdown_text")
+def markdown_text_filter(text: str) -> str:
+    return markdown_text(text)
 
 
 @register.filter

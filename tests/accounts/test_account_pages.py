@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from accounts.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_user
 
 
 def test_sign_up_creates_the_account_and_logs_in(client, db):
@@ -77,3 +77,10 @@ def test_account_pages_share_the_site_layout(client, db):
     for name in ("accounts:login", "accounts:signup"):
         page = client.get(reverse(name)).content.decode()
         assert 'class="form-card"' in page and "site-header" in page
+
+
+def test_a_long_username_is_cut_short_in_the_header_with_the_whole_name_in_a_title(client, db):
+    name = "w" * 150
+    client.force_login(make_user(name))
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert f'class="nav-user" title="{name}: my account and cohorts">{"w" * 23}…</a>' in page

@@ -272,6 +272,14 @@ def test_team_lead_pages_have_no_serious_accessibility_violations(
     expect(page.get_by_text("read-only review")).to_be_visible()
     assert f"/attempts/{attempt.pk}/" in page.url
     audit.check("cohort member's attempt")
+
+    page.goto(f"{live_server.url}/cohorts/{cohort.pk}/members/manage/")
+    expect(page.get_by_role("heading", name="Manage members")).to_be_visible()
+    audit.check("cohort members")
+    page.get_by_label("Usernames or emails").fill(f"{learner.username}\nghost\nnew@corp.example")
+    page.get_by_role("button", name="Check the list").click()
+    expect(page.get_by_text("Cannot add this list as it is")).to_be_visible()
+    audit.check("cohort members, a list checked")
     audit.assert_clean()
 
 

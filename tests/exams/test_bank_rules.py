@@ -46,7 +46,37 @@ def test_it_enforces_the_number_of_options_per_kind(kind, count, message):
         )
         for i in range(count)
     ]
-    assert message in option_problems(kind, options)
+    assert any(problem.startswith(message) for problem in option_problems(kind, options))
+
+
+def test_a_true_false_statement_is_the_single_answer_question_with_two_choices():
+    true_false = [Option("True", is_correct=True), Option("False")]
+
+    assert option_problems("single", true_false) == []
+    assert option_problems("single", [Option("Yes", is_correct=True), Option("No")]) == [
+        "a single-answer question needs 3 to 6 choices (it has 2); only a true/false "
+        "statement has two, with the choices 'True' and 'False'"
+    ]
+    assert option_problems("multiple", true_false)[0].startswith(
+        "a multiple-response question needs 4 to 8 choices"
+    )
+
+
+def test_a_matching_question_may_offer_a_few_extra_matches():
+    pairs = [Option(f"Prompt {i}", match=f"Match {i}") for i in range(3)]
+
+    assert option_problems("matching", [*pairs, Option("", match="Extra")]) == []
+    too_many = [*pairs, *(Option("", match=f"Extra {i}") for i in range(4))]
+    assert option_problems("matching", too_many) == [
+        "a matching question has at most 3 extra matches without a prompt (it has 4)"
+    ]
+    # Extras do not count as pairs, and an empty row is still refused.
+    assert option_problems("matching", [*pairs[:2], Option("", match="Extra")]) == [
+        "a matching question needs 3 to 7 pairs (it has 2)"
+    ]
+    assert "every one of the pairs needs text" in option_problems(
+        "matching", [*pairs, Option("", match="")]
+    )
 
 
 def test_a_multiple_response_question_needs_two_correct_and_one_incorrect_choice():

@@ -16,17 +16,6 @@ from tests.conftest import make_exam, make_user, start
 NOW = timezone.now()
 
 
-@pytest.fixture
-def cohort(team_lead):
-    return Cohort.objects.get(memberships__user=team_lead, memberships__role="lead")
-
-
-@pytest.fixture
-def lead_client(client, team_lead):
-    client.force_login(team_lead)
-    return client
-
-
 def finished_attempt(user, exam, *, raw, when, seed=0):
     """A finalized attempt with `raw` items correct (scores set directly)."""
     attempt = start(user, exam, when, seed=seed)

@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("exams", "0012_attempt_item_scored"),
+        ("exams", "0013_bank_upload_and_extra_matches"),
     ]
 
     operations = [

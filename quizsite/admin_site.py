@@ -1,0 +1,61 @@
+"""The admin site: Django's, with object ids in its URLs that must be numbers.
+
+Django's admin matches `<path:object_id>` and leaves a malformed id to each
+view: its own views redirect to the index, and a view added with `get_urls`
+must handle "abc" itself (or fail with a 500). Here every model with an
+integer primary key gets `<admin_id:object_id>` instead, so that
+`/admin/exams/question/abc/preview/` or `.../abc/change/` matches no URL and
+is a 404 before any view runs, whoever wrote the view.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.urls import URLPattern, URLResolver, include, path, register_converter
+
+from quizsite.converters import IdConverter
+
+INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
+ANY_ID = "<path:object_id>"
+NUMBER_ID = "<admin_id:object_id>"
+
+
+class AdminIdConverter(IdConverter):
+    """A number, passed on as a string: the admin's views unquote object ids.
+
+    Also "__fk__": the placeholder the admin's related-object widgets reverse
+    and their JavaScript replaces with the chosen id."""
+
+    regex = f"{IdConverter.regex}|__fk__"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+
+register_converter(AdminIdConverter, "admin_id")
+
+
+def _numbered(resolver: URLResolver) -> URLResolver:
+    patterns = [
+        path(str(p.pattern).replace(ANY_ID, NUMBER_ID), p.callback, p.default_args, p.name)
+        if isinstance(p, URLPattern) and ANY_ID in str(p.pattern)
+        else p
+        for p in resolver.url_patterns
+    ]
+    return path(str(resolver.pattern), include(patterns))
+
+
+class AdminSite(admin.AdminSite):
+    def get_urls(self):
+        numbered = {
+            f"{model._meta.app_label}/{model._meta.model_name}/"
+            for model in self._registry
+            if model._meta.pk.get_internal_type() in INTEGER_KEYS
+        }
+        return [
+            _numbered(p) if isinstance(p, URLResolver) and str(p.pattern) in numbered else p
+            for p in super().get_urls()
+        ]
+
+
+class QuizsiteAdminConfig(AdminConfig):
+    default_site = "quizsite.admin_site.AdminSite"
