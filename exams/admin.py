@@ -21,11 +21,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 
+from exams.admin_editing import KindFittedChoices, QuestionEditing, check_choice_rows
 from exams.bank.export import ExportError, export_questions
 from exams.bank.history import set_status, stale_edit_message
 from exams.bank.lint import Finding, findings_for_question, item_from_question
 from exams.bank.loader import record_version
-from exams.bank.rules import ORDERING, Option, blank_markdown_problem, option_problems
+from exams.bank.rules import blank_markdown_problem
 from exams.bank.schema import dump_bank
 from exams.models import (
     Attempt,
@@ -87,6 +88,8 @@ class BankAdmin(admin.ModelAdmin):
 def refuse_blank_markdown(form: ModelForm, names: tuple[str, ...]) -> None:
     """Attach the bank rule's error to each Markdown field that would show nothing."""
     for name in names:
+        if name not in form.fields:  # a column the question's kind does not use
+            continue
         problem = blank_markdown_problem(form.fields[name].label, form.cleaned_data.get(name) or "")
         if problem:
             form.add_error(name, problem)
@@ -148,32 +151,10 @@ class ChoiceInlineFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        kind = self.instance.kind
-        rows = []
-        for form in self.forms:
-            data = form.cleaned_data
-            if not data or data.get("DELETE"):
-                continue
-            option = Option(
-                text=data.get("text", ""),
-                feedback=data.get("feedback", ""),
-                is_correct=bool(data.get("is_correct")),
-                match=data.get("match", ""),
-            )
-            rows.append((data.get("position") or 0, option))
-        rows.sort(key=lambda row: row[0])
-        problems = option_problems(kind, [option for _, option in rows])
-        positions = [position for position, _ in rows]
-        if kind == ORDERING and len(set(positions)) != len(positions):
-            problems.append(
-                "give each item of an ordering question its own position (1 = first): "
-                "the positions are the key"
-            )
-        if problems:
-            raise ValidationError([p[0].upper() + p[1:] + "." for p in problems])
+        check_choice_rows(self)
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(KindFittedChoices, admin.TabularInline):
     model = Choice
     form = ChoiceForm
     formset = ChoiceInlineFormSet
@@ -254,7 +235,7 @@ def _lint_findings(pk: int) -> list[Finding]:
 
 
 @admin.register(Question)
-class QuestionAdmin(BankAdmin):
+class QuestionAdmin(QuestionEditing, BankAdmin):
     form = QuestionForm
     list_display = [
         "external_id",

@@ -128,9 +128,9 @@ class Question(models.Model):
         max_length=10,
         choices=Kind.choices,
         default=Kind.SINGLE,
-        help_text="Single/multiple: tick the correct choices. Ordering: each item's "
-        "Position is its place in the correct order. Matching: Text is the prompt, "
-        "Match its partner.",
+        help_text="Single/multiple: tick the correct choices. Ordering: give each item its "
+        "Place in the correct order. Matching: give each Prompt its Match. After changing "
+        "the kind, save: the choices then show the new kind's columns.",
     )
     difficulty = models.PositiveSmallIntegerField(
         choices=Difficulty.choices, default=Difficulty.MEDIUM
@@ -223,6 +223,24 @@ class QuestionVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question} v{self.version}"
+
+
+class QuestionDraft(models.Model):
+    """An edit of a question saved for preview, not yet live (exams/revisions.py).
+
+    Learners, new attempts and practice keep reading the question itself until
+    the draft is published; `content` has the shape of a version's content.
+    """
+
+    question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="draft")
+    content = models.JSONField()
+    saved_at = models.DateTimeField()
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"draft of {self.question}"
 
 
 class ExamQuerySet(models.QuerySet):

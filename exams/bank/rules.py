@@ -57,53 +57,92 @@ def option_field(kind: str) -> str:
     return LIMITS[kind][0]
 
 
+@dataclass(frozen=True)
+class RuleFinding:
+    """One broken rule: `rows` are the indexes of the options it is about (none:
+    the options as a whole), `field` the part of them it is about."""
+
+    message: str
+    rows: tuple[int, ...] = ()
+    field: str = ""
+
+
 def option_problems(kind: str, options: Sequence[Option]) -> list[str]:
     """Everything wrong with this set of options for a question of `kind`."""
+    return [finding.message for finding in option_findings(kind, options)]
+
+
+def option_findings(kind: str, options: Sequence[Option]) -> list[RuleFinding]:
+    """`option_problems`, each saying which options it is about (for the admin's rows)."""
     if kind not in LIMITS:
-        return [f"unknown kind {kind!r}; use one of {', '.join(KINDS)}"]
+        return [RuleFinding(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")]
     noun, low, high = LIMITS[kind]
     label = KIND_LABEL[kind]
-    problems: list[str] = []
+    found: list[RuleFinding] = []
     extras = extra_matches(options) if kind == MATCHING else []
     counted = [o for o in options if o not in extras]
     if kind == SINGLE and is_true_false(options):
         pass  # the one kind of single-answer question with two choices
     elif not low <= len(counted) <= high:
-        problems.append(f"{label} needs {low} to {high} {noun} (it has {len(counted)})")
+        message = f"{label} needs {low} to {high} {noun} (it has {len(counted)})"
         if kind == SINGLE and len(options) == 2:
-            problems[-1] += (
+            message += (
                 f"; only a true/false statement has two, with the choices "
                 f"{TRUE_FALSE[0]!r} and {TRUE_FALSE[1]!r}"
             )
-    if any(not option.text.strip() for option in counted):
-        problems.append(f"every one of the {noun} needs text")
+        found.append(RuleFinding(message))
+    blank = _where(options, lambda option: option not in extras and not option.text.strip())
+    if blank:
+        found.append(RuleFinding(f"every one of the {noun} needs text", blank, "text"))
     if len(extras) > MATCHING_EXTRA_MAX:
-        problems.append(
-            f"{label} has at most {MATCHING_EXTRA_MAX} extra matches without a prompt "
-            f"(it has {len(extras)})"
+        found.append(
+            RuleFinding(
+                f"{label} has at most {MATCHING_EXTRA_MAX} extra matches without a prompt "
+                f"(it has {len(extras)})",
+                _where(options, lambda option: option in extras),
+                "match",
+            )
         )
 
     correct = sum(option.is_correct for option in options)
     if kind == SINGLE and correct != 1:
-        problems.append(f"{label} needs exactly one correct choice (it has {correct})")
+        found.append(RuleFinding(f"{label} needs exactly one correct choice (it has {correct})"))
     elif kind == MULTIPLE and correct < 2:
-        problems.append(f"{label} needs at least two correct choices (it has {correct})")
+        found.append(RuleFinding(f"{label} needs at least two correct choices (it has {correct})"))
     elif kind == MULTIPLE and correct == len(options):
-        problems.append(f"{label} needs at least one incorrect choice (all are marked correct)")
+        found.append(
+            RuleFinding(f"{label} needs at least one incorrect choice (all are marked correct)")
+        )
     elif kind in (ORDERING, MATCHING) and correct:
         key = "their order" if kind == ORDERING else "the pairs"
-        problems.append(f"{noun} of {label} are not marked correct: {key} is the key")
+        found.append(
+            RuleFinding(
+                f"{noun} of {label} are not marked correct: {key} is the key",
+                _where(options, lambda option: option.is_correct),
+                "correct",
+            )
+        )
 
     if kind == MATCHING:
-        if any(not option.match.strip() for option in options):
-            problems.append("every pair needs a match")
-        problems += _repeats("prompt", [option.text for option in options if option.text])
-        problems += _repeats("match", [option.match for option in options if option.match])
+        unmatched = _where(options, lambda option: not option.match.strip())
+        if unmatched:
+            found.append(RuleFinding("every pair needs a match", unmatched, "match"))
+        found += _repeats("prompt", [option.text for option in options], "text", True)
+        found += _repeats("match", [option.match for option in options], "match", True)
     else:
-        if any(option.match for option in options):
-            problems.append(f"only matching questions have matches; {label} does not")
-        problems += _repeats("text", [option.text for option in options])
-    return problems
+        matched = _where(options, lambda option: bool(option.match))
+        if matched:
+            found.append(
+                RuleFinding(
+                    f"only matching questions have matches; {label} does not", matched, "match"
+                )
+            )
+        found += _repeats("text", [option.text for option in options], "text")
+    return found
+
+
+def _where(options: Sequence[Option], test) -> tuple[int, ...]:
+    return tuple(index for index, option in enumerate(options) if test(option))
 
 
 def is_true_false(options: Sequence[Option]) -> bool:
@@ -131,6 +170,17 @@ def blank_markdown_problem(what: str, text: str) -> str | None:
     )
 
 
-def _repeats(what: str, values: Sequence[str]) -> list[str]:
-    counts = Counter(value.strip() for value in values)
-    return [f"the {what} {value!r} appears {n} times" for value, n in counts.items() if n > 1]
+def _repeats(
+    what: str, values: Sequence[str], field: str, skip_blank: bool = False
+) -> list[RuleFinding]:
+    stripped = [value.strip() for value in values]
+    counts = Counter(value for value in stripped if value or not skip_blank)
+    return [
+        RuleFinding(
+            f"the {what} {value!r} appears {n} times",
+            tuple(index for index, other in enumerate(stripped) if other == value),
+            field,
+        )
+        for value, n in counts.items()
+        if n > 1
+    ]

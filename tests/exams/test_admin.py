@@ -137,7 +137,7 @@ def test_an_ordering_question_needs_distinct_positions(instructor_client, bank):
     data = form_data(instructor_client.get(change_url(question)).content.decode())
     data["choices-1-position"] = data["choices-0-position"]
     response = instructor_client.post(change_url(question), data)
-    assert "Give each item of an ordering question its own position" in response.content.decode()
+    assert "give each item of an ordering question its own place" in response.content.decode()
     assert question.versions.count() == 1
 
 
@@ -254,7 +254,7 @@ def test_a_learner_is_sent_to_the_admin_login(client, learner):
     [
         ("stem", "Stem"),
         ("explanation", "Explanation"),
-        ("choices-0-text", "Text"),
+        ("choices-0-text", "Choice"),  # the column's name for a single-answer question
         ("choices-1-feedback", "Feedback"),
     ],
 )

@@ -578,8 +578,9 @@ def test_the_change_page_shows_the_questions_findings(
     # 6 versions (inline), 7 choices (inline), 8 the linter's questions of the
     # objective, 9 their choices, 10 the question's content type, 11 the objective
     # (autocomplete widget), 12 the cases (the case select's options), 13 the
-    # question again (a version's str in its inline).
-    with django_assert_num_queries(13):
+    # question again (a version's str in its inline), 14 the question's draft, if any
+    # (the banner of exams/admin_editing.py).
+    with django_assert_num_queries(14):
         page = instructor_client.get(url).content.decode()
 
     section = page[page.index("Bank linter") :]
