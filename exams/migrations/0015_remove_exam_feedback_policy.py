@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("exams", "0013_bank_upload_and_extra_matches"),
+        ("exams", "0014_question_draft"),
     ]
 
     operations = [
