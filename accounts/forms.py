@@ -29,6 +29,20 @@ class SignUpForm(UserCreationForm):
         return code
 
 
+class EmailForm(forms.ModelForm):
+    """The account's email address: password reset sends its link there."""
+
+    class Meta:
+        model = User
+        fields = ("email",)
+        labels = {"email": "Email address"}
+        help_texts = {"email": "Used only to send a link when you forget your password."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+
 class JoinCohortForm(forms.Form):
     join_code = forms.CharField(label="Join code", max_length=30)
 

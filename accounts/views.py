@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.cohorts import join_cohort, leave_cohort
 from accounts.decorators import learner_required
-from accounts.forms import JoinCohortForm, SignUpForm
+from accounts.forms import EmailForm, JoinCohortForm, SignUpForm
 from accounts.membership import InvitationError, accept_invitation, find_invitation
 from accounts.models import LOOKALIKE_USERNAME, Cohort, Membership
 
@@ -51,15 +51,28 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @learner_required
 def profile(request: HttpRequest) -> HttpResponse:
-    form = JoinCohortForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    """The account page: its email address (two forms, told apart by `action`)
+    and its cohorts."""
+    posted = request.POST if request.method == "POST" else None
+    action = posted.get("action") if posted else None
+    email_form = EmailForm(posted if action == "email" else None, instance=request.user)
+    form = JoinCohortForm(posted if action != "email" else None)
+    if action == "email" and email_form.is_valid():
+        email_form.save()
+        messages.success(request, f"Your email address is now {request.user.email}.")
+        return redirect("accounts:profile")
+    if posted is not None and action != "email" and form.is_valid():
         cohort = join_cohort(
             user=request.user, code=form.cleaned_data["join_code"], now=timezone.now()
         )
         messages.success(request, f"You have joined {cohort.name}.")
         return redirect("accounts:profile")
     memberships = Membership.objects.filter(user=request.user).select_related("cohort")
-    return render(request, "accounts/profile.html", {"form": form, "memberships": memberships})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "email_form": email_form, "memberships": memberships},
+    )
 
 
 @learner_required

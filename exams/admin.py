@@ -627,12 +627,11 @@ class ExamAdmin(ExamReliabilityMixin, admin.ModelAdmin):
         "unscored_count",
         "time_limit_minutes",
         "pass_mark",
-        "feedback_policy",
         "is_published",
         "opens_at",
         "closes_at",
     ]
-    list_filter = ["is_published", "feedback_policy"]
+    list_filter = ["is_published"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["cohorts"]
@@ -649,7 +648,6 @@ class ExamAdmin(ExamReliabilityMixin, admin.ModelAdmin):
                     "pass_mark",
                     "shuffle_questions",
                     "shuffle_choices",
-                    "feedback_policy",
                 ]
             },
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-WIDTH, HEIGHT, PAD = 600, 200, 28
+WIDTH, HEIGHT, PAD = 600, 200, 40
 
 
 def _y(score: float) -> float:

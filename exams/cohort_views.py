@@ -207,7 +207,10 @@ def cohort_member_attempt(
     attempt = get_object_or_404(
         Attempt.objects.finalized().select_related("exam"), pk=attempt_id, user=member
     )
-    context = {**result_context(attempt), "viewer": {"cohort": cohort, "member": member}}
+    context = {
+        **result_context(attempt, request.GET.get("show", "all")),
+        "viewer": {"cohort": cohort, "member": member},
+    }
     return render(request, "exams/attempt_result.html", context)
 
 

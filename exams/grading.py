@@ -64,6 +64,15 @@ def scaled_score(raw: int, total: int) -> int:
     return round(100 + 900 * raw / total)
 
 
+def correct_needed_to_pass(raw: int, total: int, pass_mark: int) -> int | None:
+    """How many more fully correct items would have reached the pass mark:
+    0 for a pass, None when even a perfect score would not."""
+    for more in range(0, max(total - raw, 0) + 1):
+        if scaled_score(raw + more, total) >= pass_mark:
+            return more
+    return None
+
+
 @dataclass(frozen=True)
 class ObjectiveTally:
     objective_id: int

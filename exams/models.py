@@ -310,10 +310,6 @@ class ExamQuerySet(models.QuerySet):
 class Exam(models.Model):
     """A blueprint: how many questions, drawn from which objectives, for how long."""
 
-    class FeedbackPolicy(models.TextChoices):
-        IMMEDIATE = "immediate", "Immediate (practice)"
-        AFTER_SUBMIT = "after_submit", "After submit (mock exam)"
-
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -339,9 +335,6 @@ class Exam(models.Model):
     )
     shuffle_questions = models.BooleanField(default=True)
     shuffle_choices = models.BooleanField(default=True)
-    feedback_policy = models.CharField(
-        max_length=20, choices=FeedbackPolicy.choices, default=FeedbackPolicy.AFTER_SUBMIT
-    )
     is_published = models.BooleanField(default=False)
     is_readiness = models.BooleanField(
         "readiness exam",

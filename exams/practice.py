@@ -87,7 +87,7 @@ def _scope(user, scope: str, value: str, now: datetime) -> tuple[list[Objective]
         objective = Objective.objects.filter(code=value).first()
         if objective is None:
             raise PracticeError(f"There is no objective {value!r}.", status=400)
-        return [objective], f"{objective.code} {objective.title}"
+        return [objective], objective.title
     if scope == Scope.TASK:
         task = TaskStatement.objects.filter(code=value).first()
         if task is None:
@@ -281,7 +281,11 @@ class Summary:
 
     @property
     def improved(self) -> list[ObjectiveChange]:
-        return [c for c in self.objectives if c.before is None or c.after > c.before]
+        """Objectives that moved up on at least one correct answer (a first
+        answer that was wrong is no improvement)."""
+        return [
+            c for c in self.objectives if c.correct > 0 and (c.before is None or c.after > c.before)
+        ]
 
 
 def summarize(session: PracticeSession, now: datetime) -> Summary:

@@ -135,9 +135,11 @@ def weakest_objectives(
 
 
 def coverage(user) -> tuple[int, int]:
-    """(published questions this learner has seen, published questions)."""
+    """(published questions this learner has answered, published questions):
+    a question drawn into a mock exam but left unanswered does not count."""
+    answered_items = AttemptItem.objects.filter(attempt__user=user, answered_at__isnull=False)
     seen = Q(pk__in=PracticeAnswer.objects.filter(user=user).values("question_id")) | Q(
-        pk__in=AttemptItem.objects.filter(attempt__user=user).values("question_id")
+        pk__in=answered_items.values("question_id")
     )
     totals = Question.objects.published().aggregate(
         total=Count("id"), seen=Count("id", filter=seen)

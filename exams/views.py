@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts.decorators import learner_required
-from exams import attempts, reports
+from exams import attempts, grading, reports
 from exams.charts import score_trend
 from exams.forms import parse_write
 from exams.models import Attempt, AttemptItem, Exam, ObjectiveResult
@@ -83,7 +83,12 @@ def home(request: HttpRequest) -> HttpResponse:
             if a.status == Attempt.Status.IN_PROGRESS
         ]
         context["recent"] = list(mine.finalized().order_by("-submitted_at")[:5])
-        context["progress"] = reports.dashboard(request.user, now)
+        progress = context["progress"] = reports.dashboard(request.user, now)
+        # Nothing answered, nothing finished, nothing running: a first visit.
+        context["has_progress"] = bool(progress["seen"] or progress["readiness"])
+        context["first_run"] = not (
+            context["in_progress"] or context["recent"] or context["has_progress"]
+        )
     return render(request, "exams/home.html", context)
 
 
@@ -321,11 +326,22 @@ def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if _time_is_up(request, attempt):
         return _time_up_page(request, attempt)
     items = _item_states(attempt)
+    groups = {
+        "all": items,
+        "unanswered": [i for i in items if i.answered_at is None],
+        "flagged": [i for i in items if i.flagged],
+    }
+    show = request.GET.get("show", "all")
+    if show not in groups:
+        show = "all"
     context = {
         "attempt": attempt,
         "items": items,
-        "unanswered": [i for i in items if i.answered_at is None],
-        "flagged": [i for i in items if i.flagged],
+        "unanswered": groups["unanswered"],
+        "flagged": groups["flagged"],
+        "answered_count": len(items) - len(groups["unanswered"]),
+        "show": show,
+        "shown_items": groups[show],
         "seconds_left": attempt.seconds_left(_now(request)),
     }
     return _with_clock(request, render(request, "exams/attempt_review.html", context), attempt)
@@ -366,12 +382,17 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("exams:attempt_take", attempt_id=attempt.pk)
-    return render(request, "exams/attempt_result.html", result_context(attempt))
+    context = result_context(attempt, request.GET.get("show", "all"))
+    return render(request, "exams/attempt_result.html", context)
 
 
-def result_context(attempt: Attempt) -> dict:
+RESULT_FILTERS = ("all", "incorrect", "flagged")
+STUDY_NEXT_BELOW = 70  # per cent of an objective's items correct
+
+
+def result_context(attempt: Attempt, show: str = "all") -> dict:
     """What the result page shows of a finalized attempt (the learner's own
-    page and a team lead's read-only review)."""
+    page and a team lead's read-only review); `show` filters the items."""
     objectives = sorted(
         ObjectiveResult.objects.filter(attempt=attempt).select_related("objective"),
         key=lambda r: (r.correct / r.total if r.total else 0, r.objective.code),
@@ -384,19 +405,46 @@ def result_context(attempt: Attempt) -> dict:
             "position": item.position,
             "objective": item.objective,
             "scored": item.scored,
+            "flagged": item.flagged,
             "review": ItemSnapshot.from_json(item.snapshot).reviewed(
                 item.response, item.is_correct
             ),
         }
         for item in items.order_by("position")
     ]
+    # Unscored items are listed apart, after the ones that counted.
+    unscored = [r for r in reviews if not r["scored"]]
+    reviews = [r for r in reviews if r["scored"]]
+    counts = {
+        "all": len(reviews),
+        "incorrect": sum(1 for r in reviews if not r["review"]["is_correct"]),
+        "flagged": sum(1 for r in reviews if r["flagged"]),
+    }
+    if show not in RESULT_FILTERS:
+        show = "all"
+    shown = [
+        r
+        for r in reviews
+        if show == "all"
+        or (show == "incorrect" and not r["review"]["is_correct"])
+        or (show == "flagged" and r["flagged"])
+    ]
     end = min(attempt.submitted_at, attempt.deadline) if attempt.deadline else attempt.submitted_at
     return {
         "attempt": attempt,
         "objectives": objectives,
-        # Unscored items are listed apart, after the ones that counted.
-        "reviews": [r for r in reviews if r["scored"]],
-        "unscored_reviews": [r for r in reviews if not r["scored"]],
+        "study_next": [r.objective for r in objectives if r.percent < STUDY_NEXT_BELOW][:3],
+        "reviews": shown,
+        "unscored_reviews": unscored,
+        "show": show,
+        "counts": counts,
+        "needed": grading.correct_needed_to_pass(
+            attempt.raw_score or 0, attempt.scored_count, attempt.pass_mark
+        ),
+        "band": {
+            "score": round(((attempt.scaled_score or 100) - 100) / 9, 1),
+            "pass": round((attempt.pass_mark - 100) / 9, 1),
+        },
         "time_used": end - attempt.started_at,
     }
 

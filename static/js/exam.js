@@ -1,4 +1,5 @@
-// Exam pages: the countdown, autosave feedback with retries, rank swapping.
+// Exam pages: the countdown, autosave feedback with retries, rank swapping,
+// focus on the question, the navigator drawer on phones, the submit dialog.
 // Progressive: without this file the forms still post and redirect.
 (function () {
   "use strict";
@@ -178,4 +179,50 @@
     }
     select.dataset.previous = select.value;
   }, true);
+  // --- focus: a move to a question lands on its heading, not the page's top.
+  const heading = document.getElementById("question-heading");
+  if (heading && !location.hash) heading.focus();
+
+  // Flag keeps focus: htmx swaps the flag form, focus returns to its button.
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.elt && event.detail.elt.id === "flag-form") {
+      const button = document.getElementById("flag-button");
+      if (button && document.activeElement !== button) button.focus();
+    }
+  });
+
+  // --- the navigator: a drawer on phones (CSS decides when it is one).
+  const navigator = document.getElementById("navigator");
+  const toggle = document.querySelector(".navigator-toggle");
+  const close = document.querySelector(".navigator-close");
+  function setDrawer(open) {
+    if (!navigator || !toggle) return;
+    navigator.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) navigator.focus(); else toggle.focus();
+  }
+  if (navigator && toggle) {
+    document.documentElement.classList.add("has-drawer");
+    toggle.hidden = false;
+    if (close) close.hidden = false;
+    toggle.addEventListener("click", () => setDrawer(!navigator.classList.contains("is-open")));
+    if (close) close.addEventListener("click", () => setDrawer(false));
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && navigator.classList.contains("is-open")) setDrawer(false);
+    });
+  }
+
+  // --- submitting asks first, in the page, with the counts.
+  const submitButton = document.getElementById("submit-button");
+  const dialog = document.getElementById("submit-dialog");
+  if (submitButton && dialog && typeof dialog.showModal === "function") {
+    submitButton.addEventListener("click", (event) => {
+      event.preventDefault();
+      dialog.showModal();
+    });
+    document.getElementById("cancel-submit").addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => submitButton.focus());
+    const confirm = document.getElementById("confirm-submit");
+    confirm.form.addEventListener("submit", () => { confirm.disabled = true; });
+  }
 })();

@@ -68,4 +68,30 @@
   document.addEventListener("click", (event) => {
     if (event.target.closest("#site-alert .site-alert-close")) Quizsite.alert("");
   });
+  // A multiple-response question takes as many ticks as it asks for: once
+  // they are given, the other boxes are disabled with a note (the server
+  // refuses more in any case). Fields swapped in by htmx are handled too.
+  function limitTicks(fieldset) {
+    const limit = Number(fieldset.dataset.select);
+    const boxes = Array.from(fieldset.querySelectorAll("input[type=checkbox]"));
+    const ticked = boxes.filter((box) => box.checked).length;
+    const full = limit > 0 && ticked >= limit;
+    boxes.forEach((box) => {
+      if (!box.checked) box.disabled = full;
+      box.closest(".option")?.classList.toggle("is-disabled", full && !box.checked);
+    });
+    const note = fieldset.querySelector(".select-note");
+    if (note) {
+      note.textContent = full
+        ? `You have chosen ${limit}, as the question asks. To change one, untick it first.`
+        : "";
+    }
+  }
+  function limitAll() { document.querySelectorAll("fieldset[data-select]").forEach(limitTicks); }
+  document.addEventListener("change", (event) => {
+    const fieldset = event.target.closest && event.target.closest("fieldset[data-select]");
+    if (fieldset) limitTicks(fieldset);
+  });
+  document.body.addEventListener("htmx:afterSettle", limitAll);
+  limitAll();
 })();

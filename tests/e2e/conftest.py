@@ -70,7 +70,7 @@ def log_in(page, base: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome back")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
 def admin_log_in(page, base: str, username: str) -> None:

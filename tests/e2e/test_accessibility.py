@@ -56,6 +56,12 @@ class Audit:
         self.problems.extend(f"[{name}] CSP: {message}" for message in self.csp)
         del self.csp[:]
 
+    def check_at_this_width(self, name: str) -> None:
+        """Audit the page as it is now at the current width only (a state that
+        exists at one width, such as the phone's navigator drawer)."""
+        self._audit(name)
+        self.pages.append(name)
+
     def _audit(self, name: str) -> None:
         results = AXE.run(self.page)
         for violation in results.response["violations"]:
@@ -207,14 +213,30 @@ def test_exam_pages_have_no_serious_accessibility_violations(page, live_server, 
         expect(page.get_by_role("button", name="Flagged for review")).to_be_visible()
         audit.check(f"exam take ({kind}, answered and flagged)")
 
+    # The navigator as a phone's drawer, open.
+    page.set_viewport_size(VIEWPORTS["phone"])
+    page.get_by_role("button", name="Questions", exact=True).click()
+    expect(page.locator("#navigator")).to_be_visible()
+    audit.check_at_this_width("exam navigator drawer, phone")
+    page.keyboard.press("Escape")
+    page.set_viewport_size(VIEWPORTS["laptop"])
+
     page.get_by_role("button", name="Review and submit").click()
     expect(page.get_by_role("heading", name="Review before you submit")).to_be_visible()
     audit.check("review")
+    page.get_by_role("link", name=re.compile("^Flagged")).click()
+    expect(page.locator(".review-cells a")).to_have_count(len(KINDS))
+    audit.check("review, flagged only")
 
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Submit exam").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    audit.check("review, the submit dialog")
+    page.get_by_role("dialog").get_by_role("button", name="Submit now").click()
     expect(page.get_by_text("Approximate scaled score")).to_be_visible()
     audit.check("result")
+    page.get_by_role("link", name=re.compile("^Incorrect")).click()
+    page.locator(".review-item summary").first.click()
+    audit.check("result, incorrect items, one open")
     attempt.refresh_from_db()
     assert attempt.status == "submitted" and attempt.raw_score == len(KINDS)
 
@@ -361,10 +383,14 @@ def answer_by_keyboard(kb: Keyboard, snapshot: dict, data: dict) -> None:
     elif kind == "multiple":
         chosen = set(data["choice"])
         values = page.eval_on_selector_all("input[name=choice]", "els => els.map(e => e.value)")
-        for value in values:
+        # Tab on past the others: once as many as asked for are ticked, the
+        # rest are disabled and Tab skips them.
+        for value in (v for v in values if v in chosen):
             kb.tab_to(lambda f, v=value: f["name"] == "choice" and f["value"] == v)
-            if value in chosen:
-                kb.press("Space")
+            kb.press("Space")
+        boxes = page.locator("input[name=choice]:not(:checked)")
+        for index in range(boxes.count()):
+            expect(boxes.nth(index)).to_be_disabled()
     elif kind == "ordering":
         # The rank's digit picks it (type-ahead on the closed select); arrowing
         # through other places would swap them with the other items on the way.
@@ -407,6 +433,22 @@ def test_a_learner_takes_an_exam_with_the_keyboard_only(page, live_server, learn
 
     for item in items:
         expect(page.locator("#question-heading")).to_contain_text(f"Question {item.position}")
+        # Moving to a question puts focus on its heading, not the top of the page.
+        expect(page.locator("#question-heading")).to_be_focused()
+        if item.position == 1:
+            # A skip link reaches the options: back to it, and one Tab further.
+            kb.tab_to(lambda f: f["text"] == "Skip to the answer options", back=True)
+            kb.press("Enter")
+            after_skip = kb.tab_to(lambda f: True)
+            assert after_skip["tag"] in ("INPUT", "SELECT"), after_skip
+            page.locator("#question-heading").focus()
+        if item.position == 3:
+            # Flag by keyboard: the button keeps focus through the swap.
+            kb.tab_to(lambda f: f["id"] == "flag-button", back=True)
+            kb.press("Enter")
+            expect(page.locator("#flag-button")).to_have_attribute("aria-pressed", "true")
+            expect(page.locator("#flag-button")).to_be_focused()
+            expect(page.locator("#nav-cell-3")).to_have_class(re.compile("is-flagged"))
         answer = complete_wrong_answer if item.position in wrong_positions else right_answer
         answer_by_keyboard(kb, item.snapshot, answer(item.snapshot))
         expect(page.locator("#progress")).to_contain_text(f"Answered {item.position} of 4")
@@ -417,18 +459,28 @@ def test_a_learner_takes_an_exam_with_the_keyboard_only(page, live_server, learn
     kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Review and submit")
     kb.press("Enter")
     expect(page.get_by_role("heading", name="Review before you submit")).to_be_visible()
-    expect(page.get_by_role("heading", name=re.compile("Unanswered"))).to_contain_text("0")
+    expect(page.locator(".review-counts")).to_contain_text("Unanswered0")
 
-    # Submit is the last control on the page: Shift+Tab reaches it from the top.
-    kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Submit exam", back=True)
-    page.once("dialog", lambda dialog: dialog.accept())
+    # Submit comes first on the review page: a couple of Tabs, not one per question.
+    kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Submit exam", limit=3)
+    kb.press("Enter")
+    dialog = page.get_by_role("dialog", name="Submit the exam now?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Keep working")).to_be_focused()
+    kb.press("Escape")  # changed my mind: back to the page, focus on Submit
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Submit exam")).to_be_focused()
+    kb.press("Enter")
+    expect(dialog).to_be_visible()
+    kb.tab_to(lambda f: f["text"] == "Submit now", back=True, limit=3)
     kb.press("Enter")
 
     expect(page.get_by_text("Approximate scaled score")).to_be_visible()
     attempt.refresh_from_db()
     expected = len(items) - len(wrong_positions)
     assert attempt.status == "submitted" and attempt.raw_score == expected
-    expect(page.locator(".score-value").nth(1)).to_contain_text(f"{expected} / 4")
+    assert attempt.items.get(position=3).flagged
+    expect(page.locator(".band-facts")).to_contain_text(f"{expected} / 4")
     expect(page.locator(".review-item.is-wrong")).to_have_count(len(wrong_positions))
     assert kb.focus_checks > 0
     assert csp_violations == []

@@ -31,9 +31,21 @@ def test_in_development_a_refused_answer_is_shown_in_place_not_as_a_bare_page(
     item = first_of_kind(attempt, "multiple")
     log_in(page, live_server.url, learner.username)
     page.goto(f"{live_server.url}/attempts/{attempt.pk}/?q={item.position}")
-    for option in item.snapshot["options"][: item.snapshot["select"] + 1]:
-        page.check(f"input[value='{option['id']}']")  # one more than asked for
+    select = item.snapshot["select"]
+    options = [f"input[value='{o['id']}']" for o in item.snapshot["options"]]
+    for option in options[:select]:
+        page.check(option)
+    # The page takes no more ticks than asked for: the rest are disabled, with a note.
+    for option in options[select:]:
+        expect(page.locator(option)).to_be_disabled()
+    expect(page.locator("#select-note")).to_contain_text(f"You have chosen {select}")
+    expect(page.locator("#item-status")).to_contain_text("Saved")
+    # A page that sends one more anyway (an old copy, a crafted request) is refused.
+    page.eval_on_selector(options[select], "box => { box.disabled = false; }")
+    page.check(options[select])
     expect(page.locator("#item-status")).to_contain_text("untick one first")
+    item.refresh_from_db()
+    assert len(item.response["choices"]) == select
     expect(page.get_by_role("heading", name=f"Question {item.position}")).to_be_visible()
     expect(page.locator("#answer-form")).to_be_visible()
 
@@ -43,7 +55,8 @@ def test_in_development_checking_nothing_in_practice_says_so_in_place(
 ):
     settings.DEBUG = True
     log_in(page, live_server.url, learner.username)
-    page.get_by_role("button", name="Practise these now").click()
+    page.goto(f"{live_server.url}/practice/")
+    page.get_by_role("button", name="Practise my weakest").click()
     page.get_by_role("button", name="Check answer").click()
     expect(page.locator("#practice-alert")).to_contain_text("Choose an answer")
     expect(page.get_by_role("button", name="Check answer")).to_be_visible()
