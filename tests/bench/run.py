@@ -27,7 +27,9 @@ Bounded to ten minutes, loopback only, stops by itself. It
 
 `make bench SCENARIO=NAME` runs one part alone and rewrites only its section:
 `exam-day`, `classday` (all three), `classday-N` (any N, e.g. classday-1000),
-`faults`, `fault-worker-kill`, `fault-pg-restart`, `fault-slow-db`.
+`faults`, `fault-worker-kill`, `fault-pg-restart`, `fault-slow-db`, and
+`workers` (sync, gthread and gevent workers flat out; not part of the
+default run, which must stay within ten minutes).
 
 More in-process measurements hook in with one line: append a function to
 IN_PROCESS (rows for the cost-curve table, or a Markdown section of its own).
@@ -70,10 +72,11 @@ DAY_SECONDS = int(os.environ.get("BENCH_DAY_SECONDS", "32"))
 WARMUP_SECONDS = 12  # learners arriving: their first page and start are left out
 CLASS_SIZES = (250, 500, 1000)
 WAVE_SECONDS = int(os.environ.get("BENCH_WAVE_SECONDS", "30"))  # every learner starts within
-STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "45"))
+STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "30"))
 FAULT_LEARNERS = int(os.environ.get("BENCH_FAULT_LEARNERS", "150"))
-FAULT_SECONDS = 40
-FAULT_AT = 15  # seconds into a fault run
+FAULT_SECONDS = 35
+FAULT_AT = 12  # seconds into a fault run
+DAY_SIZES = (100, 200)
 # gunicorn as production runs it (quizsite/gunicorn.conf.py), or as BENCH_* say.
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "")
 WORKERS = os.environ.get("BENCH_WORKERS", "")
@@ -503,13 +506,13 @@ def gunicorn_args() -> list[str]:
     return args
 
 
-def start_gunicorn(database_url: str = DB_URL) -> subprocess.Popen:
+def start_gunicorn(database_url: str = DB_URL, args: list[str] | None = None) -> subprocess.Popen:
     log = open(WORK / "gunicorn.log", "a")  # noqa: SIM115 (the server's lifetime)
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
             "quizsite.wsgi:application",
-            *gunicorn_args(),
+            *(gunicorn_args() if args is None else args),
             "--bind",
             f"127.0.0.1:{PORT}",
             "--no-control-socket",
@@ -572,12 +575,10 @@ def gunicorn_description() -> str:
 GUNICORN_PROBE = """
 import sys
 from gunicorn.app.wsgiapp import WSGIApplication
-app = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]")
 sys.argv = ["gunicorn", *sys.argv[1:], "quizsite.wsgi:application"]
-app.load_config()
-c = app.cfg
-kind = c.worker_class_str.rsplit(".", 1)[-1].replace("Worker", "").lower() or "sync"
-threads = f" × {c.threads} threads" if kind == "thread" or c.threads > 1 else ""
+c = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").cfg
+kind = c.worker_class_str
+threads = f" × {c.threads} threads" if kind == "gthread" else ""
 print(f"gunicorn {c.workers} {kind} workers{threads}")
 """
 
@@ -1212,6 +1213,44 @@ def faults_section(runs: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- gunicorn's worker class ----------------------------------------------------------
+
+WORKER_CHOICES = (
+    ("sync", ["--worker-class", "sync", "--workers", "5", "--threads", "1"]),
+    ("gthread", ["--worker-class", "gthread", "--workers", "4", "--threads", "4"]),
+    ("gevent", ["--worker-class", "gevent", "--workers", "4", "--worker-connections", "100"]),
+)
+
+
+def worker_classes(sessions: Path) -> str:
+    """The same flat-out runs against each worker class gunicorn offers."""
+    lines = [
+        "Flat out, 50 users, 15 s each; the bare view, then autosave (with its take page).",
+        "",
+        "| worker class | processes × concurrency | bare view requests/s | autosave requests/s "
+        "| autosave p50 ms | autosave p95 ms | take page p95 ms | errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    config = ["--config", str(ROOT / "quizsite" / "gunicorn.conf.py")]
+    for name, args in WORKER_CHOICES:
+        say(f"worker class {name}")
+        server = start_gunicorn(args=[*config, *args])
+        fresh_class()
+        bare = locust("bare", 50, 15, ["BareView"], sessions, label=f"workers-{name}-bare")
+        save = locust("save", 50, 15, ["Learner"], sessions, label=f"workers-{name}-save")
+        check = verify(save["_ledger"])
+        stop_gunicorn(server)
+        b, a = bare["GET /healthz (bare view)"], save["POST autosave"]
+        take = save.get("GET take page", {"p95": 0, "failures": 0})
+        shape = f"{args[3]} × {args[5]}"
+        errors = b["failures"] + a["failures"] + take["failures"]
+        lines.append(
+            f"| {name} | {shape} | {b['rps']:.0f} | {a['rps']:.0f} | {a['p50']:.0f} | "
+            f"{a['p95']:.0f} | {take['p95']:.0f} | {errors} (lost: {check['lost']}) |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 # --- the document ---------------------------------------------------------------------
 
 
@@ -1250,6 +1289,8 @@ def wanted(scenario: str) -> tuple[set[str], list[int], list[str]]:
         return {"exam-day", "classday", "faults"}, list(CLASS_SIZES), faults
     if scenario == "exam-day":
         return {"exam-day"}, [], []
+    if scenario == "workers":
+        return {"workers"}, [], []
     if scenario == "classday":
         return {"classday"}, list(CLASS_SIZES), []
     if scenario.startswith("classday-") and scenario[9:].isdigit():
@@ -1259,7 +1300,7 @@ def wanted(scenario: str) -> tuple[set[str], list[int], list[str]]:
     if scenario in faults:
         return {"faults"}, [], [scenario]
     raise SystemExit(
-        f"bench: unknown SCENARIO {scenario!r}: use exam-day, classday, classday-N, faults, "
+        f"bench: unknown SCENARIO {scenario!r}: use exam-day, workers, classday, classday-N, faults, "
         + ", ".join(faults)
     )
 
@@ -1293,7 +1334,7 @@ def main() -> int:
             save = locust("save", 50, 15, ["Learner"], sessions)
             checks["autosave flat out"] = verify(save.pop("_ledger"))
             days = {}
-            for users in (50, 100, 200):
+            for users in DAY_SIZES:
                 say(f"exam day: {users} learners + 2 team leads, {DAY_SECONDS} s")
                 days[users] = locust(
                     "day", users + 2, DAY_SECONDS, ["Learner", "TeamLead"], sessions
@@ -1309,6 +1350,10 @@ def main() -> int:
                 for name, ok, value in results
             )
             sections["exam-day"] = text
+        if "workers" in parts:
+            stop_gunicorn(server)
+            sections["workers"] = worker_classes(sessions)
+            server = start_gunicorn()
         for learners in sizes:
             run = class_day(learners, sessions, server)
             checks[f"class day {learners:,}"] = run["check"]
