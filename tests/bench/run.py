@@ -1266,7 +1266,8 @@ def write_doc(sections: dict[str, str]) -> None:
         block = f"{open_}\n{text}{close}\n"
         if open_ in body:
             before, after = body.split(open_, 1)
-            body = before + block + after.split(close, 1)[1].lstrip("\n")
+            after = after.split(close, 1)[1]
+            body = before + block + (after[1:] if after.startswith("\n") else after)
         else:
             body = body.rstrip("\n") + "\n" + block
     DOC.write_text(f"{head}{start}{body}{end}{tail}")
