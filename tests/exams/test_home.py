@@ -4,7 +4,6 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from exams.models import Exam
-from tests.conftest import make_exam, start
 
 
 def test_the_home_page_explains_what_to_do_when_no_exam_is_open(client, db):
@@ -38,19 +37,3 @@ def test_unpublished_and_cohort_only_exams_are_hidden_from_outsiders(client, out
 
     learner = restricted.cohorts.get().members.get(username="lena")
     assert list(Exam.objects.visible_to(learner)) == [restricted]
-
-
-def test_a_learners_home_page_runs_a_constant_number_of_queries(
-    client, learner, bank, django_assert_num_queries
-):
-    client.force_login(learner)
-    exam = make_exam(questions=5)
-    start(learner, exam)
-    # 1 session, 2 user, 3 the exams open to the learner, 4 attempts in
-    # progress, 5 best score per exam, 6 the recent attempts, 7 practice and
-    # 8 mock-exam mastery per objective, 9 the objectives with published
-    # questions (read once for the mastery table and the weakest three),
-    # 10 coverage, 11 the practice streak, 12 readiness, 13 "is a team lead?".
-    with django_assert_num_queries(13):
-        response = client.get(reverse("exams:home"))
-    assert response.status_code == 200
