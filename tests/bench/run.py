@@ -554,7 +554,30 @@ def start_gunicorn(database_url: str = DB_URL, args: list[str] | None = None) ->
         if now - used < 0.05:
             break
         used = now
+    if (WORK / "sessions.json").exists():  # written by write_sessions() before
+        warm_up(WORK / "sessions.json")
     return server
+
+
+def warm_up(sessions: Path) -> None:
+    """Every worker thread opens its database connection and compiles the
+    templates once, as a server that has been up for a while has: a few
+    rounds of the home page, signed in, from many threads at once."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = next(v for k, v in json.loads(sessions.read_text()).items() if "learner" in k)
+
+    def fetch(_: int) -> None:
+        request = urllib.request.Request(
+            f"{HOST}/",
+            headers={"Cookie": f"sessionid={key}", "X-Forwarded-Proto": "https"},
+        )
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(request, timeout=30).read()
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(fetch, range(64)))
 
 
 def stop_gunicorn(server: subprocess.Popen) -> None:
