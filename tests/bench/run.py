@@ -68,14 +68,14 @@ DB_URL = f"{PG_BASE}/{DB}"
 SECRET = "bench-only-secret-key-" + "k" * 40  # shared by this process and gunicorn
 DOC = ROOT / "docs" / "performance.md"
 LIMIT_SECONDS = 570
-DAY_SECONDS = int(os.environ.get("BENCH_DAY_SECONDS", "32"))
+DAY_SECONDS = int(os.environ.get("BENCH_DAY_SECONDS", "30"))
 WARMUP_SECONDS = 12  # learners arriving: their first page and start are left out
 CLASS_SIZES = tuple(int(n) for n in os.environ.get("BENCH_CLASS_SIZES", "250,500,1000").split(","))
 WAVE_SECONDS = int(os.environ.get("BENCH_WAVE_SECONDS", "30"))  # every learner starts within
 STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "30"))
 FAULT_LEARNERS = int(os.environ.get("BENCH_FAULT_LEARNERS", "150"))
-FAULT_SECONDS = 35
-FAULT_AT = 12  # seconds into a fault run
+FAULT_SECONDS = 30
+FAULT_AT = 10  # seconds into a fault run
 DAY_SIZES = (100, 200)
 # gunicorn as production runs it (quizsite/gunicorn.conf.py), or as BENCH_* say.
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "")
