@@ -950,7 +950,8 @@ def phases(path: Path, wave_seconds: float) -> dict[str, dict[str, dict]]:
             grouped.setdefault((phase, record[1]), []).append(record)
     for (phase, name), rows in grouped.items():
         times = [r[2] for r in rows]
-        span = wave_seconds if phase == "start wave" else max(r[0] for r in records) - began
+        end = max(r[0] for r in records) - began
+        span = {"start wave": wave_seconds, "steady state": end - wave_seconds}.get(phase, end)
         out[phase][name] = {
             "requests": len(rows),
             "failures": sum(1 for r in rows if not r[3]),
