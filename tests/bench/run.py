@@ -1183,9 +1183,14 @@ def fault_run(name: str, sessions: Path, server: subprocess.Popen, fault: Callab
 
 def kill_a_worker(server: subprocess.Popen) -> Callable[[], str]:
     def fault() -> str:
+        # The worker busiest over the last half second: the one most likely
+        # to have requests in flight.
         pids = worker_pids(server)
-        os.kill(pids[0], signal.SIGKILL)
-        return f"kill -9 of one of {len(pids)} gunicorn workers (pid {pids[0]})"
+        before = {pid: tree_cpu(pid) for pid in pids}
+        time.sleep(0.5)
+        victim = max(pids, key=lambda pid: tree_cpu(pid) - before[pid])
+        os.kill(victim, signal.SIGKILL)
+        return f"kill -9 of the busiest of {len(pids)} gunicorn workers"
 
     return fault
 
