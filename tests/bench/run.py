@@ -1406,6 +1406,7 @@ def main() -> int:
 
     def done(name: str, text: str) -> None:
         # Written at once: a run stopped at its time bound keeps what it measured.
+        text = f"{stamp()}\n\n{text}"
         print(text, flush=True)
         write_doc({name: text})
 
