@@ -1219,8 +1219,9 @@ FAULT_EXPLAINED = {
     "(or, caught mid-query, the connection's error becomes the same 503); Django reconnects by "
     "itself (`CONN_HEALTH_CHECKS`), no gunicorn restart. Saves are retried after 5 s and stored.",
     "fault-slow-db": "Every round trip to PostgreSQL is held back through a proxy: requests queue "
-    "behind the slow ones, some wait past the page's 20 s timeout and are sent again; the retry "
-    "carries the next write number, so a save that did land meanwhile is not applied twice.",
+    "behind the slow ones and take seconds; one that waits past the page's 20 s timeout is sent "
+    "again (the table counts them) with the next write number, so a save that did land "
+    "meanwhile is not applied twice.",
 }
 
 
