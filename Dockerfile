@@ -22,4 +22,4 @@ RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --no-input \
 USER quizsite
 
 EXPOSE 8000
-CMD ["gunicorn", "quizsite.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", "--access-logfile", "-"]
+CMD ["gunicorn", "quizsite.wsgi:application", "--config", "quizsite/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--no-control-socket", "--access-logfile", "-"]

@@ -31,7 +31,7 @@ help:
 	@echo "make test     run the test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make test-pg  run the test suite on the local PostgreSQL"
 	@echo "make e2e      run the browser tests (needs Debian's chromium)"
-	@echo "make bench    an exam day under load on PostgreSQL; writes docs/performance.md"
+	@echo "make bench    an exam day, a class day and its faults under load; SCENARIO=classday-1000 runs one"
 	@echo "make smoke    production smoke test: gunicorn, DEBUG off, PostgreSQL"
 	@echo "make lint     ruff check, ruff format --check, makemigrations --check"
 
@@ -72,7 +72,7 @@ e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
 bench: install
-	timeout 330 $(BIN)/python tests/bench/run.py
+	timeout 600 $(BIN)/python tests/bench/run.py $(SCENARIO)
 
 smoke: install
 	bash .ci/smoke

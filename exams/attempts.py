@@ -215,8 +215,12 @@ def judge_write(*, item: AttemptItem, write: Write, same_answer: bool) -> Verdic
 
 @dataclass(frozen=True)
 class Saved:
+    """The item as stored; `answered_count` is the attempt's answered items, or
+    None when this save did not change whether the item counts as answered
+    (so the progress shown cannot have changed either)."""
+
     item: AttemptItem
-    answered_count: int
+    answered_count: int | None
 
 
 class StaleWrite(AttemptError):
@@ -267,15 +271,20 @@ def save_answer(
         snapshot = ItemSnapshot.from_json(item.snapshot)
         response = snapshot.parse_response(data)
         verdict = judge_write(item=item, write=write, same_answer=response == item.response)
+        was_answered = item.answered_at is not None
         if verdict is Verdict.APPLY:
             item.response = response
             item.answered_at = now if snapshot.is_complete(response) else None
             item.seq += 1
             item.writer, item.write_no = write.writer, write.number
             item.save(update_fields=["response", "answered_at", "seq", "writer", "write_no"])
-        answered = AttemptItem.objects.filter(
-            attempt_id=item.attempt_id, answered_at__isnull=False
-        ).count()
+        answered = None
+        if verdict is Verdict.STALE or was_answered != (item.answered_at is not None):
+            # Counted after the attempt row is locked: every save of this
+            # attempt that committed before is in the count.
+            answered = AttemptItem.objects.filter(
+                attempt_id=item.attempt_id, answered_at__isnull=False
+            ).count()
     saved = Saved(item=item, answered_count=answered)
     if verdict is Verdict.STALE:
         raise StaleWrite(saved)

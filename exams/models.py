@@ -607,7 +607,11 @@ class Attempt(models.Model):
 class AttemptItem(models.Model):
     """One question of an attempt, frozen as it was shown (`snapshot`)."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: the unique (attempt, position) index serves every
+    # lookup by attempt, and one index fewer makes starting an attempt cheaper.
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     question_version = models.PositiveIntegerField()

@@ -115,14 +115,26 @@ def objective_mastery(user, now: datetime) -> dict[int, Mastery]:
     }
 
 
+def _practisable_objectives():
+    """Objectives that have published questions."""
+    return Objective.objects.filter(questions__status=Question.Status.PUBLISHED).distinct()
+
+
 def weakest_objectives(
-    user, now: datetime, *, count: int = 3, mastery: dict[int, Mastery] | None = None
+    user,
+    now: datetime,
+    *,
+    count: int = 3,
+    mastery: dict[int, Mastery] | None = None,
+    objectives: list[Objective] | None = None,
 ) -> list[Objective]:
     """The objectives to study next: lowest mastery first (unpractised ones read 50 %),
-    fewer answers first on ties; only objectives that have published questions."""
+    fewer answers first on ties; only objectives that have published questions
+    (`objectives`, when the caller has read them already)."""
     if mastery is None:
         mastery = objective_mastery(user, now)
-    objectives = Objective.objects.filter(questions__status=Question.Status.PUBLISHED).distinct()
+    if objectives is None:
+        objectives = list(_practisable_objectives())
     ranked = sorted(
         objectives,
         key=lambda o: (
@@ -200,13 +212,10 @@ def dashboard(
     `cohort`: the one whose lead is looking (its prior and exams for the forecast)."""
     if mastery is None:
         mastery = objective_mastery(user, now)
-    weakest = weakest_objectives(user, now, mastery=mastery)
+    objectives = list(_practisable_objectives().select_related("task_statement"))
+    weakest = weakest_objectives(user, now, mastery=mastery, objectives=objectives)
     tasks: dict[int, dict] = {}
-    for objective in (
-        Objective.objects.select_related("task_statement")
-        .filter(questions__status=Question.Status.PUBLISHED)
-        .distinct()
-    ):
+    for objective in objectives:
         entry = tasks.setdefault(
             objective.task_statement_id, {"task": objective.task_statement, "rows": []}
         )

@@ -9,7 +9,17 @@ BENCH_MODE: "bare"  — GET /healthz, no wait: the ceiling of this machine;
             "save"  — autosave as fast as possible (one item, changing answers);
             "day"   — the exam day: start the 65-question simulation, answer
                       with think time, change some answers, flag, submit;
-                      team leads refresh their cohort page.
+                      team leads refresh their cohort page;
+            "classday" — a class starting together: every learner opens the
+                      home page and starts the simulation within the spawn
+                      period (-r), then thinks 20–60 s per question
+                      (BENCH_THINK="20,60" by default).
+
+Every learner behaves like the exam page when a request fails: a save that
+gets no reply (20 s, htmx's timeout), a 5xx or a proxy's page is sent again,
+with the page's next write number, after the server's Retry-After or a
+back-off of 1 s doubling to 15 s, until it is acknowledged or the run ends
+("Not saved — retrying" on the page). The driver counts those retries.
 """
 
 from __future__ import annotations
@@ -41,7 +51,11 @@ _leads = itertools.count()
 # request still on its way when the run stopped).
 _ledger: dict[tuple[int, int], list] = {}
 _submitted: list[int] = []
+_retries = {"saves retried": 0, "retries sent": 0, "pages reloaded": 0, "given up at the end": 0}
 _lock = threading.Lock()
+TIMEOUT = 20  # seconds, as the page's htmx config says
+THINK = tuple(float(x) for x in os.environ.get("BENCH_THINK", "20,60").split(","))
+_stopping = threading.Event()
 
 CHOICE = re.compile(r'name="choice" value="([0-9a-f]+)"')
 RANK = re.compile(r'name="rank-([0-9a-f]+)"')
@@ -94,7 +108,7 @@ class Base(HttpUser):
 
     def log_in(self, username: str) -> None:
         self.client.cookies.set("sessionid", SESSIONS[username])
-        self.client.get("/", headers=self.secure_headers(), name="GET home")
+        self.client.get("/", headers=self.secure_headers(), name="GET home", timeout=TIMEOUT)
 
 
 class BareView(HttpUser):
@@ -107,9 +121,20 @@ class BareView(HttpUser):
         self.client.get("/healthz", name="GET /healthz (bare view)")
 
 
+def failed(response) -> bool:
+    """What the page treats as "not saved": no reply, a 5xx, or a reply
+    without the item's status (a proxy's page)."""
+    return response.status_code == 0 or response.status_code >= 500
+
+
 class Learner(Base):
     # A real AIF-C01 gives 83 s per question; 3-8 s is ten to twenty times busier.
-    wait_time = between(3, 8) if MODE == "day" else constant(0)
+    if MODE == "classday":
+        wait_time = between(*THINK)
+    elif MODE == "day":
+        wait_time = between(3, 8)
+    else:
+        wait_time = constant(0)
 
     def on_start(self) -> None:
         self.rng = random.Random(next(_learners))
@@ -119,15 +144,23 @@ class Learner(Base):
         self.username = names[next(_learner_slots) % len(names)]
         self.log_in(self.username)
         self.start_exam()
+        self.html = None
+        if MODE == "classday" and self.attempt is not None:
+            self.html = self.page(self.position)
+            self.wait()  # reading the first question
 
     def start_exam(self) -> None:
+        if not self.client.cookies.get("csrftoken"):
+            # The home page failed (the server was down): load it again, as a person would.
+            self.client.get("/", headers=self.secure_headers(), name="GET home", timeout=TIMEOUT)
         response = self.client.post(
             f"/exams/{EXAM}/start/",
             headers=self.secure_headers(),
             name="POST start attempt",
             allow_redirects=False,
+            timeout=TIMEOUT,
         )
-        location = response.headers.get("Location", "")
+        location = response.headers.get("Location", "") if response.status_code == 302 else ""
         self.attempt = int(location.rstrip("/").split("/")[-1]) if location else None
         if self.attempt is None:
             self.wait()  # refused: do not hammer the server
@@ -139,15 +172,25 @@ class Learner(Base):
             self.started_once = True
             self.position = 65 - self.rng.randint(2, 40)
 
-    def page(self, position: int) -> str:
-        response = self.client.get(
-            f"/attempts/{self.attempt}/?q={position}",
-            headers=self.secure_headers(),
-            name="GET take page",
-        )
-        if self.total is None and (match := COUNT.search(response.text)):
-            self.total = int(match.group(1))
-        return response.text
+    def page(self, position: int) -> str | None:
+        """The take page, reloaded after a pause while the server fails."""
+        delay = 1.0
+        while not _stopping.is_set():
+            response = self.client.get(
+                f"/attempts/{self.attempt}/?q={position}",
+                headers=self.secure_headers(),
+                name="GET take page",
+                timeout=TIMEOUT,
+            )
+            if response.status_code == 200 and SEQ.search(response.text):
+                if self.total is None and (match := COUNT.search(response.text)):
+                    self.total = int(match.group(1))
+                return response.text
+            with _lock:
+                _retries["pages reloaded"] += 1
+            time.sleep(delay)
+            delay = min(delay * 2, 15)
+        return None
 
     def save(self, html: str, data: dict, stored: dict, writer: str | None = None) -> str:
         seq = SEQ.search(html).group(1)
@@ -156,24 +199,45 @@ class Learner(Base):
             sent = _ledger.setdefault((self.attempt, self.position), [])
             sent.append([stored, False])
             entry = sent[-1]
-        # Like the page: every save carries the page's next write number.
-        self.writes += 1
-        response = self.client.post(
-            f"/attempts/{self.attempt}/items/{self.position}/",
-            {**data, "seq": seq, "writer": writer, "write": str(self.writes)},
-            headers=self.secure_headers(htmx=True),
-            name="POST autosave",
-        )
-        if response.status_code == 200:
-            entry[1] = True
-        return response.text
+        delay, tries = 1.0, 0
+        while True:
+            # Like the page: every save (a retry too) carries its next write number.
+            self.writes += 1
+            response = self.client.post(
+                f"/attempts/{self.attempt}/items/{self.position}/",
+                {**data, "seq": seq, "writer": writer, "write": str(self.writes)},
+                headers=self.secure_headers(htmx=True),
+                name="POST autosave",
+                timeout=TIMEOUT,
+            )
+            if response.status_code == 200:
+                entry[1] = True
+                return response.text
+            if not failed(response):
+                return html  # refused with a reason (409, 400): nothing to retry
+            with _lock:
+                _retries["retries sent"] += 1
+                _retries["saves retried"] += tries == 0
+            tries += 1
+            after = response.headers.get("Retry-After", "")
+            wait = min(float(after), 30) if after.isdigit() and int(after) > 0 else delay
+            delay = min(delay * 2, 15)
+            if _stopping.wait(wait):
+                with _lock:
+                    _retries["given up at the end"] += 1
+                return html
 
     @task
     def work(self) -> None:
         if self.attempt is None:
             self.start_exam()
             return
+        if MODE == "classday":
+            self.answer_and_move_on()
+            return
         html = self.page(self.position)
+        if html is None:
+            return
         writer = WRITER.search(html).group(1)
         if MODE == "save":
             status = html
@@ -181,18 +245,7 @@ class Learner(Base):
                 data, stored = answer_for(html, self.rng)
                 status = self.save(status, data, stored, writer)
             return
-        data, stored = answer_for(html, self.rng)
-        status = self.save(html, data, stored, writer)
-        if self.rng.random() < 0.2:  # second thoughts: change the answer
-            data, stored = answer_for(html, self.rng)
-            self.save(status, data, stored, writer)
-        if self.rng.random() < 0.1:
-            self.client.post(
-                f"/attempts/{self.attempt}/items/{self.position}/flag/",
-                {"flagged": "1"},
-                headers=self.secure_headers(htmx=True),
-                name="POST flag",
-            )
+        self.answer_item(html, writer)
         self.position += 1
         if self.total and self.position > self.total:
             self.client.post(
@@ -204,6 +257,35 @@ class Learner(Base):
             with _lock:
                 _submitted.append(self.attempt)
             self.start_exam()
+
+    def answer_item(self, html: str, writer: str) -> None:
+        """Answer the question on screen; change the answer 20 % of the time, flag 10 %."""
+        data, stored = answer_for(html, self.rng)
+        status = self.save(html, data, stored, writer)
+        if self.rng.random() < 0.2:  # second thoughts: change the answer
+            data, stored = answer_for(html, self.rng)
+            self.save(status if SEQ.search(status) else html, data, stored, writer)
+        if self.rng.random() < 0.1:
+            self.client.post(
+                f"/attempts/{self.attempt}/items/{self.position}/flag/",
+                {"flagged": "1"},
+                headers=self.secure_headers(htmx=True),
+                name="POST flag",
+                timeout=TIMEOUT,
+            )
+
+    def answer_and_move_on(self) -> None:
+        """The question on screen was read during the think time: answer it
+        (sometimes twice, sometimes flag it) and open the next one."""
+        html = self.html or self.page(self.position)
+        if html is None:
+            return
+        self.answer_item(html, WRITER.search(html).group(1))
+        if self.total and self.position >= self.total:
+            self.position = 1  # a whole exam is longer than the measured window
+        else:
+            self.position += 1
+        self.html = self.page(self.position)
 
 
 class TeamLead(Base):
@@ -232,6 +314,11 @@ def record(request_type, name, response_time, response_length, exception=None, *
     _timings.append((time.time(), name, response_time, exception is None))
 
 
+@events.test_stopping.add_listener
+def stopping(**kwargs) -> None:
+    _stopping.set()  # saves still retrying give up: the run is over
+
+
 @events.quitting.add_listener
 def write_ledger(environment, **kwargs) -> None:
     Path(os.environ.get("BENCH_TIMINGS", "/tmp/bench-timings.json")).write_text(
@@ -241,3 +328,4 @@ def write_ledger(environment, **kwargs) -> None:
         for (attempt, position), stored in _ledger.items():
             out.write(json.dumps({"attempt": attempt, "position": position, "sent": stored}) + "\n")
         out.write(json.dumps({"submitted": _submitted}) + "\n")
+        out.write(json.dumps({"retries": _retries}) + "\n")

@@ -7,7 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exams.models import Attempt, AttemptItem
-from tests.conftest import item_of_kind, make_exam, right_answer, start, wrong_answer
+from tests.conftest import (
+    item_of_kind,
+    make_exam,
+    parsed_answer,
+    right_answer,
+    start,
+    wrong_answer,
+)
 
 HTMX = {"HX-Request": "true"}
 
@@ -277,6 +284,35 @@ def test_an_autosave_runs_a_constant_number_of_queries(
     with django_assert_num_queries(7):
         response = post_answer(learner_client, attempt, item, right_answer(item.snapshot))
     assert response.status_code == 200
+    item.refresh_from_db()
+    # Changing an answered item's answer leaves it answered: no count.
+    # 1 session, 2 user, 3 SAVEPOINT, 4 the item with its attempt row
+    # locked, 5 UPDATE the item, 6 RELEASE SAVEPOINT.
+    with django_assert_num_queries(6):
+        response = post_answer(
+            learner_client, attempt, item, wrong_answer(item.snapshot), writer="w1", write="1"
+        )
+    assert response.status_code == 200
+
+
+def test_a_changed_answer_that_leaves_the_item_answered_swaps_only_the_status(
+    learner_client, attempt
+):
+    item = attempt.items.get(position=3)
+    post_answer(learner_client, attempt, item, right_answer(item.snapshot), writer="w1", write="1")
+    item.refresh_from_db()
+    response = post_answer(
+        learner_client, attempt, item, wrong_answer(item.snapshot), writer="w1", write="2"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        html.count('id="item-status"') == 1 and "Saved" in html and 'name="seq" value="2"' in html
+    )
+    # Answered before and after: the navigator cell and the progress stand as shown.
+    assert 'id="nav-cell-3"' not in html and 'id="progress"' not in html
+    item.refresh_from_db()
+    assert item.seq == 2 and item.response == parsed_answer(item, wrong_answer(item.snapshot))
 
 
 def test_time_up_within_the_grace_shows_a_waiting_page_and_still_takes_answers(
