@@ -19,7 +19,7 @@ def find_by_code(code: str, now: datetime) -> Cohort:
     cohort = Cohort.objects.filter(join_code=normalized).first() if normalized else None
     if cohort is None:
         raise CohortError("That join code does not match any cohort. Check it with your team lead.")
-    if cohort.join_code_expires_at is not None and cohort.join_code_expires_at <= now:
+    if not code_is_open(cohort, now):
         raise CohortError("That join code has expired. Ask your team lead for a new one.")
     return cohort
 
@@ -38,9 +38,24 @@ def leave_cohort(*, user: User, cohort: Cohort) -> None:
     Membership.objects.filter(user=user, cohort=cohort, role=Membership.Role.LEARNER).delete()
 
 
-def regenerate_code(*, cohort: Cohort, expires_at: datetime | None = None) -> Cohort:
-    """A new join code; the old one stops working at once."""
+def code_is_open(cohort: Cohort, now: datetime) -> bool:
+    """Whether the cohort's join code still lets people join."""
+    return cohort.join_code_expires_at is None or cohort.join_code_expires_at > now
+
+
+def regenerate_code(*, cohort: Cohort, now: datetime) -> Cohort:
+    """A new join code; the old one stops working at once. The new code keeps
+    an expiry still to come, and has none if the old one had passed."""
     cohort.join_code = new_join_code()
-    cohort.join_code_expires_at = expires_at
+    if not code_is_open(cohort, now):
+        cohort.join_code_expires_at = None
     cohort.save(update_fields=["join_code", "join_code_expires_at"])
+    return cohort
+
+
+def close_code(*, cohort: Cohort, now: datetime) -> Cohort:
+    """The join code stops working now; members stay. A new code reopens joining."""
+    if code_is_open(cohort, now):
+        cohort.join_code_expires_at = now
+        cohort.save(update_fields=["join_code_expires_at"])
     return cohort

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.cohorts import regenerate_code
+from accounts.cohorts import close_code, code_is_open, regenerate_code
 from accounts.decorators import learner_required
 from accounts.models import Cohort, Membership, User
 from exams import reports
@@ -119,6 +119,7 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
     trend_exam = data.get("exam") or (report.readiness_exams[0] if report.readiness_exams else None)
     context = {
         "cohort": cohort,
+        "code_open": code_is_open(cohort, now),
         "form": form,
         "report": report,
         "members": members,
@@ -168,8 +169,21 @@ def cohort_objective(request: HttpRequest, cohort_id: int, objective_id: int) ->
 @require_POST
 def cohort_regenerate_code(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort_for_lead(request, cohort_id)
-    regenerate_code(cohort=cohort, expires_at=cohort.join_code_expires_at)
+    regenerate_code(cohort=cohort, now=timezone.now())
     messages.success(request, f"New join code: {cohort.join_code}. The old code no longer works.")
+    return redirect("exams:cohort_detail", cohort_id=cohort.pk)
+
+
+@learner_required
+@require_POST
+def cohort_close_code(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _cohort_for_lead(request, cohort_id)
+    close_code(cohort=cohort, now=timezone.now())
+    messages.success(
+        request,
+        "The join code no longer works: nobody can join with it. Members stay; "
+        "make a new code to let people join again.",
+    )
     return redirect("exams:cohort_detail", cohort_id=cohort.pk)
 
 

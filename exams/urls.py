@@ -31,6 +31,11 @@ urlpatterns = [
         name="cohort_regenerate_code",
     ),
     path(
+        "cohorts/<id:cohort_id>/code/close/",
+        cohort_views.cohort_close_code,
+        name="cohort_close_code",
+    ),
+    path(
         "cohorts/<id:cohort_id>/members.csv",
         cohort_views.cohort_members_csv,
         name="cohort_members_csv",

@@ -8,6 +8,7 @@ import pytest
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from accounts.cohorts import CohortError, close_code, join_cohort, regenerate_code
 from accounts.models import Cohort, Membership, User
 from exams import rollups
 from exams.attempts import submit_attempt
@@ -56,14 +57,15 @@ def cohort_urls(cohort, member, attempt):
             kwargs["attempt_id"] = attempt.pk
         if "objective_id" in route:
             kwargs["objective_id"] = Objective.objects.first().pk
-        method = "post" if pattern.name == "cohort_regenerate_code" else "get"
+        posted = ("cohort_regenerate_code", "cohort_close_code")
+        method = "post" if pattern.name in posted else "get"
         found.append((method, reverse(f"exams:{pattern.name}", kwargs=kwargs)))
     return found
 
 
 def test_the_url_conf_has_the_cohort_urls_we_expect(bank, cohort, learner):
     attempt = finished_attempt(learner, make_exam(), raw=3, when=NOW)
-    assert len(cohort_urls(cohort, learner, attempt)) == 7
+    assert len(cohort_urls(cohort, learner, attempt)) == 8
 
 
 @pytest.mark.parametrize("who", ["other_lead", "learner", "outsider", "superuser"])
@@ -191,6 +193,34 @@ def test_a_lead_can_replace_the_join_code(lead_client, cohort):
     cohort.refresh_from_db()
     assert cohort.join_code != old and len(cohort.join_code) == 10
     assert f"New join code: {cohort.join_code}" in response.content.decode()
+
+
+def test_a_lead_closes_the_join_code_and_a_new_code_reopens_joining(lead_client, cohort):
+    code = cohort.join_code
+    page = lead_client.post(reverse("exams:cohort_close_code", args=[cohort.pk]), follow=True)
+    assert "The join code no longer works" in page.content.decode()
+    assert "closed: nobody can join with it" in page.content.decode()
+    outsider = make_user("nadia")
+    with pytest.raises(CohortError, match="expired"):
+        join_cohort(user=outsider, code=code, now=timezone.now())
+    assert not cohort.memberships.filter(user=outsider).exists()
+
+    lead_client.post(reverse("exams:cohort_regenerate_code", args=[cohort.pk]))
+    cohort.refresh_from_db()
+    assert cohort.join_code != code and cohort.join_code_expires_at is None
+    assert join_cohort(user=outsider, code=cohort.join_code, now=timezone.now()) == cohort
+
+
+def test_a_new_code_keeps_an_expiry_still_to_come(cohort):
+    later = NOW + timedelta(days=3)
+    cohort.join_code_expires_at = later
+    cohort.save()
+    regenerate_code(cohort=cohort, now=NOW)
+    assert cohort.join_code_expires_at == later
+    close_code(cohort=cohort, now=NOW)
+    assert cohort.join_code_expires_at == NOW
+    close_code(cohort=cohort, now=NOW + timedelta(hours=1))  # closed already: unchanged
+    assert cohort.join_code_expires_at == NOW
 
 
 def test_the_member_page_and_read_only_review(lead_client, bank, cohort, learner):
