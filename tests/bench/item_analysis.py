@@ -89,7 +89,8 @@ def section(rows: list[tuple[str, dict]]) -> str:
     worst = max(f["p95"] for f in changelist)
     lines = [
         f"Measured {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC on {os.cpu_count()} "
-        f"cores shared with other work; {version}; in-process, production settings; 20 "
+        f"cores (load average {os.getloadavg()[0]:.1f} when measured); {version}; "
+        "in-process, production settings; 20 "
         "requests after 2 warm-ups (the recompute: 5 after 1).",
         "",
         "| measurement | p50 ms | p95 ms | max ms |",
