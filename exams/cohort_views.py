@@ -46,8 +46,7 @@ def _member(cohort: Cohort, user_id: int) -> User:
 
 
 def _matches(member: reports.MemberRow, words: list[str]) -> bool:
-    user = member.user
-    text = f"{user.username} {user.first_name} {user.last_name} {user.email}".casefold()
+    text = f"{member.username} {member.first_name} {member.last_name} {member.email}".casefold()
     return all(word in text for word in words)
 
 
@@ -77,7 +76,7 @@ def _report(request: HttpRequest, cohort: Cohort, now):
     if sort.lstrip("-") == "forecast":
         reports.fill_in(report, members, now)  # every member's forecast, to sort on
     key = SORTS[sort.lstrip("-")]
-    members = sorted(members, key=lambda m: (key(m), m.user.username), reverse=sort[0] == "-")
+    members = sorted(members, key=lambda m: (key(m), m.username), reverse=sort[0] == "-")
     return form, data, report, members, sort
 
 
@@ -116,6 +115,7 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
     reports.fill_in(report, page.object_list, now)
     ready = Paginator(report.ready, READY_PAGE_SIZE).get_page(request.GET.get("ready_page"))
+    reports.quote_evidence(report, [*page.object_list, *ready.object_list])
     trend_exam = data.get("exam") or (report.readiness_exams[0] if report.readiness_exams else None)
     context = {
         "cohort": cohort,
@@ -253,9 +253,9 @@ def cohort_members_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     ]
     rows = (
         [
-            m.user.username,
+            m.username,
             m.name,
-            m.user.email,
+            m.email,
             m.last_active.strftime("%Y-%m-%d %H:%M") if m.last_active else "",
             m.attempts,
             m.best,
@@ -282,9 +282,7 @@ def cohort_heatmap_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     _, _, report, members, _ = _report(request, cohort, now)
     reports.fill_in(report, members, now)
     header = ["username", "name"] + [f"{o.code} {o.title}" for o in report.objectives]
-    rows = (
-        [m.user.username, m.name] + [m.cells.get(o.id) for o in report.objectives] for m in members
-    )
+    rows = ([m.username, m.name] + [m.cells.get(o.id) for o in report.objectives] for m in members)
     return csv_response(f"{slugify(cohort.name)}-mastery.csv", header, rows, bom=_bom(request))
 
 

@@ -39,14 +39,14 @@ def parse_write(data: QueryDict) -> Write:
 
 SORTS = {
     "name": lambda m: m.name.lower(),
-    "username": lambda m: m.user.username.lower(),
+    "username": lambda m: m.username.lower(),
     "last_active": lambda m: (m.last_active is not None, m.last_active),
     "attempts": lambda m: m.attempts,
     "best": lambda m: (m.best is not None, m.best or 0),
     "latest": lambda m: (m.latest is not None, m.latest or 0),
     "mastery": lambda m: (m.mastery is not None, m.mastery or 0),
     "forecast": lambda m: (m.forecast is not None, m.forecast.p_pass if m.forecast else 0),
-    "ready": lambda m: (m.ready, len(m.evidence)),
+    "ready": lambda m: (m.ready, m.readiness_attempts),
 }
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db import connection
@@ -26,15 +27,13 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    Max,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
     Window,
 )
+from django.db.models.expressions import RowRange
 from django.db.models.functions import RowNumber, TruncDate, TruncWeek
 
 from exams import rollups
@@ -254,31 +253,53 @@ class AttemptEvidence:
         return f"{self.exam} {self.score} ({verdict} at {self.pass_mark}) on {self.when:%b %-d}"
 
 
-@dataclass
+@dataclass(eq=False)
 class MemberRow:
-    user: object
-    last_active: datetime | None
+    """A member as the cohort page lists them: plain values read for every
+    member in one query (`cohort_report`), not model instances. What only the
+    rows shown need — the readiness evidence quoted, the heatmap's cells and
+    the forecast — is read for those rows only (`quote_evidence`, `fill_in`)."""
+
+    user_id: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    last_active: datetime | None  # last log-in, attempt started or answer given
     attempts: int
     best: int | None
     latest: int | None
     latest_passed: bool | None
-    evidence: list[AttemptEvidence] = field(default_factory=list)
+    readiness_attempts: int = 0  # how many of READY_RULE's last two there are (0–2)
+    ready: bool = False  # READY_RULE, on the cohort's readiness exams
     mastery: int | None = None
+    evidence: list[AttemptEvidence] = field(default_factory=list)
     cells: dict = field(default_factory=dict)
     forecast: Forecast | None = None
     filled: bool = False  # cells and forecast read (fill_in)
+    quoted: bool = False  # evidence read (quote_evidence)
 
     @property
     def name(self) -> str:
-        return self.user.get_full_name() or self.user.username
+        # As User.get_full_name(), falling back to the username.
+        return f"{self.first_name} {self.last_name}".strip() or self.username
 
-    @property
-    def ready(self) -> bool:
-        """Ready to book: READY_RULE, on the cohort's readiness exams."""
-        return len(self.evidence) == 2 and all(e.passed for e in self.evidence)
+    @cached_property
+    def user(self):
+        """The member as a User, built from the row (no query)."""
+        from accounts.models import User
+
+        return User(
+            pk=self.user_id,
+            username=self.username,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            email=self.email,
+        )
 
     @property
     def ready_reason(self) -> str:
+        """READY_RULE's verdict with the attempts it was judged on (quote_evidence)."""
         if not self.evidence:
             return "no readiness exam yet"
         quoted = "; ".join(str(e) for e in self.evidence)
@@ -298,7 +319,7 @@ class ObjectiveAverage:
 
 @dataclass
 class CohortReport:
-    members: list[MemberRow]
+    members: list[MemberRow]  # every member, by username
     objectives: list[Objective]
     averages: list[ObjectiveAverage]  # weakest first
     trend: list[dict]
@@ -334,16 +355,17 @@ def blueprint_of(exam: Exam | None) -> Blueprint | None:
     return Blueprint(weights, exam.question_count, exam.pass_mark, exam.title)
 
 
-def _attempts_for(exam=None, start=None, end=None):
-    # Finalized attempts are those with a submitted_at.
-    attempts = Attempt.objects.filter(submitted_at__isnull=False)
+def _attempts_for(exam=None, start=None, end=None) -> Q:
+    """The attempts the page's exam and date filters count: finalized ones
+    (those with a submitted_at), of `exam`, submitted in [start, end)."""
+    counted = Q(submitted_at__isnull=False)
     if exam is not None:
-        attempts = attempts.filter(exam=exam)
+        counted &= Q(exam=exam)
     if start is not None:
-        attempts = attempts.filter(submitted_at__gte=start)
+        counted &= Q(submitted_at__gte=start)
     if end is not None:
-        attempts = attempts.filter(submitted_at__lt=end)
-    return attempts
+        counted &= Q(submitted_at__lt=end)
+    return counted
 
 
 def _rows(query) -> list[tuple]:
@@ -355,10 +377,116 @@ def _rows(query) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _moment(value) -> datetime | None:
+    """A datetime read straight from the cursor: PostgreSQL gives aware
+    datetimes, SQLite text (or naive datetimes) in UTC."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
+
+
 def _latest_two(attempts):
     return attempts.annotate(
         rank=Window(RowNumber(), partition_by=F("user_id"), order_by=F("submitted_at").desc())
     ).filter(rank__lte=2)
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _member_query(member_ids, counted: Q, ready_exam_ids: list[int]) -> tuple[str, list]:
+    """One statement: per member, the user's fields, when they were last active
+    and their attempt figures and rollup sums, by username.
+
+    Three reads — the users, their attempts, their rollups — each summed per
+    member and stacked (UNION ALL), then folded into one row per member by a
+    last GROUP BY; `moment` is each read's latest log-in, attempt started or
+    answer, so the fold's MAX is the last activity. Stacked rather than joined:
+    a join of aggregated subqueries is planned from row estimates, and a cohort
+    just filled (estimated at one member) got nested loops that summed every
+    member's rows once per member.
+
+    The attempts are read newest first per member (the (user, -submitted_at)
+    index gives that order): a running count of the counted attempts and one of
+    the readiness attempts rank each row among its own kind, so the latest
+    counted attempt and the last two at the readiness exams need no second read.
+    """
+    from accounts.models import User
+
+    readiness = Q(submitted_at__isnull=False, exam_id__in=ready_exam_ids)
+    newest_first = {
+        "partition_by": F("user_id"),
+        "order_by": F("submitted_at").desc(),
+        "frame": RowRange(start=None, end=0),
+    }
+    ranked = (
+        Attempt.objects.filter(user__in=member_ids)
+        .order_by()
+        .annotate(
+            counted=_flag(counted),
+            readiness=_flag(readiness),
+            counted_rank=Window(Sum(_flag(counted)), **newest_first),
+            readiness_rank=Window(Sum(_flag(readiness)), **newest_first),
+        )
+        .values_list(
+            "user_id",
+            "started_at",
+            "scaled_score",
+            "passed",
+            "counted",
+            "readiness",
+            "counted_rank",
+            "readiness_rank",
+        )
+    )
+    answers = ObjectiveRollup.objects.filter(user__in=member_ids).values_list(
+        "user_id", "last_at", "decayed_right", "decayed_total"
+    )
+    users = User.objects.filter(pk__in=member_ids).values_list(
+        "id", "username", "first_name", "last_name", "email", "last_login"
+    )
+    users_sql, users_params = users.order_by().query.sql_with_params()
+    ranked_sql, ranked_params = ranked.query.sql_with_params()
+    answers_sql, answers_params = answers.order_by().query.sql_with_params()
+    # The padding NULLs are typed where no earlier read gives the column a type
+    # (PostgreSQL types a UNION's columns pairwise, left to right).
+    sql = f"""
+        SELECT user_id, MAX(username), MAX(first_name), MAX(last_name), MAX(email),
+               MAX(moment), MAX(attempts), MAX(best), MAX(latest), MAX(latest_passed),
+               MAX(readiness_attempts), MAX(readiness_passes), MAX(right_sum), MAX(total_sum)
+        FROM (
+            SELECT id AS user_id, username, first_name, last_name, email,
+                   last_login AS moment, NULL AS attempts, NULL AS best, NULL AS latest,
+                   NULL AS latest_passed, NULL AS readiness_attempts, NULL AS readiness_passes,
+                   CAST(NULL AS FLOAT) AS right_sum, CAST(NULL AS FLOAT) AS total_sum
+            FROM ({users_sql}) users
+            UNION ALL
+            SELECT user_id, NULL, NULL, NULL, NULL,
+                   MAX(started_at),
+                   SUM(counted),
+                   MAX(CASE WHEN counted = 1 THEN scaled_score END),
+                   MAX(CASE WHEN counted = 1 AND counted_rank = 1 THEN scaled_score END),
+                   MAX(CASE WHEN counted = 1 AND counted_rank = 1
+                            THEN CASE WHEN passed THEN 1 ELSE 0 END END),
+                   SUM(CASE WHEN readiness = 1 AND readiness_rank <= 2 THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN readiness = 1 AND readiness_rank <= 2 AND passed
+                            THEN 1 ELSE 0 END),
+                   CAST(NULL AS FLOAT), CAST(NULL AS FLOAT)
+            FROM ({ranked_sql}) ranked
+            GROUP BY user_id
+            UNION ALL
+            SELECT user_id, NULL, NULL, NULL, NULL, MAX(last_at),
+                   NULL, NULL, NULL, NULL, NULL, NULL, SUM(decayed_right), SUM(decayed_total)
+            FROM ({answers_sql}) answers
+            GROUP BY user_id
+        ) reads
+        GROUP BY user_id
+        ORDER BY MAX(username)
+    """
+    return sql, [*users_params, *ranked_params, *answers_params]
 
 
 def cohort_report(
@@ -370,81 +498,65 @@ def cohort_report(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> CohortReport:
-    """Everything the cohort page shows, in a constant number of queries.
+    """Everything the cohort page shows about all its members, in a constant
+    number of queries whose size grows with members, not with answers.
 
     `exams` are the exams open to the cohort. The exam and date filters narrow
     attempts, scores and the trend; readiness, mastery and the forecast are
-    about now, from every answer (mastery and forecast from the rollups).
+    about now, from every answer (mastery and forecast from the rollups). Each
+    member is a row of plain values (one query); `quote_evidence` and
+    `fill_in` add what only the rows shown need.
     """
-    from accounts.models import Membership, User
-
-    member_ids = Membership.objects.filter(cohort=cohort, role=Membership.Role.LEARNER).values(
-        "user_id"
-    )
-    last_attempt = Attempt.objects.filter(user=OuterRef("pk")).order_by("-started_at")
-    users = (
-        User.objects.filter(pk__in=member_ids)
-        .only("id", "username", "first_name", "last_name", "email", "last_login")
-        .annotate(last_attempt=Subquery(last_attempt.values("started_at")[:1]))
-        .order_by("username")
-    )
-    rows: dict[int, MemberRow] = {}
-    for user in users:
-        moments = [m for m in (user.last_attempt, user.last_login) if m]
-        rows[user.pk] = MemberRow(
-            user=user,
-            last_active=max(moments) if moments else None,
-            attempts=0,
-            best=None,
-            latest=None,
-            latest_passed=None,
-        )
-
-    filtered = _attempts_for(exam, start, end).filter(user__in=member_ids)
-    stats = filtered.values("user_id").order_by().annotate(n=Count("id"), best=Max("scaled_score"))
-    for user_id, n, best in _rows(stats.values_list("user_id", "n", "best")):
-        if user_id in rows:
-            rows[user_id].attempts, rows[user_id].best = n, best
-    latest = _latest_two(filtered).filter(rank=1)
-    for user_id, score, passed in latest.values_list("user_id", "scaled_score", "passed"):
-        if user_id in rows:
-            rows[user_id].latest, rows[user_id].latest_passed = score, passed
-
+    member_ids = _member_ids(cohort)
     ready_exams = readiness_exams(exams)
-    titles = {e.pk: e.title for e in ready_exams}
-    ready_attempts = _latest_two(
-        Attempt.objects.filter(
-            submitted_at__isnull=False, user__in=member_ids, exam__in=list(titles)
-        )
-    ).order_by("user_id", "rank")
-    for user_id, exam_id, score, pass_mark, passed, when in ready_attempts.values_list(
-        "user_id", "exam_id", "scaled_score", "pass_mark", "passed", "submitted_at"
-    ):
-        if user_id in rows:
-            rows[user_id].evidence.append(
-                AttemptEvidence(titles[exam_id], score, pass_mark, bool(passed), when)
-            )
-
-    # Mastery and objective averages: the rollups, summed in the database and
-    # aged to `now` (every stored sum shares one scale). The heatmap's cells and
-    # the forecasts need each (member, objective) row: fill_in() reads those
-    # for the members shown.
+    counted = _attempts_for(exam, start, end)
     scale = rollups.growth(now)
-    rollup_rows = ObjectiveRollup.objects.filter(user__in=member_ids).order_by()
-    per_member = rollup_rows.values("user_id").annotate(
-        right=Sum("decayed_right"), total=Sum("decayed_total"), at=Max("last_at")
-    )
-    for user_id, right, total, at in per_member.values_list("user_id", "right", "total", "at"):
-        row = rows.get(user_id)
-        if row is None:
-            continue
-        row.mastery = mastery_share(right / scale, total / scale)
-        if row.last_active is None or at > row.last_active:
-            row.last_active = at
+    sql, params = _member_query(member_ids, counted, [e.pk for e in ready_exams])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    members = [
+        MemberRow(
+            user_id,
+            username,
+            first_name,
+            last_name,
+            email,
+            _moment(last_active),
+            attempts or 0,
+            best,
+            latest,
+            None if latest_passed is None else bool(latest_passed),
+            readiness_attempts or 0,
+            readiness_attempts == 2 and readiness_passes == 2,
+            None if right is None else mastery_share(right / scale, total / scale),
+        )
+        for (
+            user_id,
+            username,
+            first_name,
+            last_name,
+            email,
+            last_active,
+            attempts,
+            best,
+            latest,
+            latest_passed,
+            readiness_attempts,
+            readiness_passes,
+            right,
+            total,
+        ) in fetched
+    ]
+
+    # The objective averages and the forecast's priors: the rollups summed per
+    # objective in the database and aged to `now` (every stored sum shares one scale).
     by_objective = {
         objective_id: (right / scale, total / scale, answers)
         for objective_id, right, total, answers in _rows(
-            rollup_rows.values("objective_id")
+            ObjectiveRollup.objects.filter(user__in=member_ids)
+            .order_by()
+            .values("objective_id")
             .annotate(
                 right=Sum("decayed_right"), total=Sum("decayed_total"), answers=Sum("answers")
             )
@@ -453,7 +565,7 @@ def cohort_report(
     }
     priors = {o: prior(right, total) for o, (right, total, _) in by_objective.items()}
     blueprint = blueprint_of(ready_exams[0]) if ready_exams else None
-    answering = sum(1 for m in rows.values() if m.mastery is not None)
+    answering = sum(1 for m in members if m.mastery is not None)
     typical = None
     if blueprint is not None and answering:
         # The cohort's forecast: a typical member, with the cohort's answers
@@ -482,7 +594,8 @@ def cohort_report(
     )
 
     weekly = (
-        filtered.annotate(week=TruncWeek("submitted_at"))
+        Attempt.objects.filter(counted, user__in=member_ids)
+        .annotate(week=TruncWeek("submitted_at"))
         .values("week")
         .order_by("week")
         .annotate(average=Avg("scaled_score"), n=Count("id"))
@@ -490,7 +603,6 @@ def cohort_report(
     trend = [
         {"week": w["week"], "average": round(w["average"]), "attempts": w["n"]} for w in weekly
     ]
-    members = list(rows.values())
     with_attempts = [m for m in members if m.latest is not None]
     total_attempts = sum(w["attempts"] for w in trend)
     week_ago = now - timedelta(days=7)
@@ -519,11 +631,33 @@ def cohort_report(
     )
 
 
-def fill_in(report: CohortReport, members: list[MemberRow], now: datetime) -> None:
+def quote_evidence(report: CohortReport, members: Iterable[MemberRow]) -> None:
+    """The attempts READY_RULE judged `members` on (one query): the last two at
+    the readiness exams, newest first, for the rows the page shows."""
+    by_id = {m.user_id: m for m in members if not m.quoted}
+    if not by_id:
+        return
+    titles = {e.pk: e.title for e in report.readiness_exams}
+    attempts = _latest_two(
+        Attempt.objects.filter(
+            submitted_at__isnull=False, user_id__in=list(by_id), exam__in=list(titles)
+        )
+    ).order_by("user_id", "rank")
+    for member in by_id.values():
+        member.quoted, member.evidence = True, []
+    for user_id, exam_id, score, pass_mark, passed, when in attempts.values_list(
+        "user_id", "exam_id", "scaled_score", "pass_mark", "passed", "submitted_at"
+    ):
+        by_id[user_id].evidence.append(
+            AttemptEvidence(titles[exam_id], score, pass_mark, bool(passed), when)
+        )
+
+
+def fill_in(report: CohortReport, members: Iterable[MemberRow], now: datetime) -> None:
     """The heatmap's cells and the forecasts of `members` (one query): the page's
     rows, or every member for a forecast sort or a CSV."""
     scale = rollups.growth(now)
-    by_id = {m.user.pk: m for m in members if not m.filled}
+    by_id = {m.user_id: m for m in members if not m.filled}
     if not by_id:
         return
     evidence: dict[int, dict[int, rollups.Evidence]] = {}

@@ -264,24 +264,25 @@ def test_the_cohort_page_runs_constant_queries(
     rollups.rebuild()
     url = reverse("exams:cohort_detail", args=[cohort.pk])
     # 1 session, 2 user, 3 the cohort (led by this user), 4 the exams open to it,
-    # 5 its members with their last attempt started, 6 attempts counted per
-    # member, 7 each member's latest attempt, 8 the last two at the readiness
-    # exam, 9 the rollups summed per member and 10 per objective, 11 the
-    # readiness exam's blueprint, 12 the objectives, 13 the weekly trend, 14 the
-    # rollups of the page's members (heatmap, forecasts), 15 "is a team lead?"
-    # for the menu, 16 the exams again (the filter's choices).
-    with django_assert_num_queries(16):
+    # 5 its members, one row each: user fields, last activity, attempt figures
+    # (count, best, latest, the last two at the readiness exam) and rollup sums,
+    # 6 the rollups summed per objective, 7 the readiness exam's blueprint, 8 the
+    # objectives, 9 the weekly trend, 10 the rollups of the page's members
+    # (heatmap, forecasts), 11 the readiness attempts quoted for the members
+    # shown, 12 "is a team lead?" for the menu, 13 the exams again (the filter's
+    # choices).
+    with django_assert_num_queries(13):
         response = lead_client.get(url)
     assert response.status_code == 200
     report = response.context["report"]
     assert len(report.members) == members + 1 and len(report.ready) == members
     assert report.attempts == 2 * members
-    # Sorting on the forecast reads every member's rollups instead (14).
-    with django_assert_num_queries(16):
+    # Sorting on the forecast reads every member's rollups instead (10).
+    with django_assert_num_queries(13):
         response = lead_client.get(url, {"sort": "-forecast"})
     assert all(m.filled for m in response.context["members"])
-    # The CSV: queries 1-13 and every member's rollups; no menu, no filter choices.
-    with django_assert_num_queries(14):
+    # The CSV: queries 1-9 and every member's rollups; no evidence, menu or filter choices.
+    with django_assert_num_queries(10):
         csv_response = lead_client.get(reverse("exams:cohort_members_csv", args=[cohort.pk]))
     assert csv_response.status_code == 200
 
