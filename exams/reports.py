@@ -398,16 +398,19 @@ def _flag(condition: Q) -> Case:
 
 
 def _member_query(member_ids, counted: Q, ready_exam_ids: list[int]) -> tuple[str, list]:
-    """One statement: per member, the user's fields, when they were last active
-    and their attempt figures and rollup sums, by username.
+    """One statement for the whole cohort: a row per member — the user's
+    fields, when they were last active, their attempt figures and rollup sums —
+    by username, and a row per objective (user id NULL) with the members'
+    pooled rollup sums.
 
-    Three reads — the users, their attempts, their rollups — each summed per
-    member and stacked (UNION ALL), then folded into one row per member by a
-    last GROUP BY; `moment` is each read's latest log-in, attempt started or
-    answer, so the fold's MAX is the last activity. Stacked rather than joined:
-    a join of aggregated subqueries is planned from row estimates, and a cohort
-    just filled (estimated at one member) got nested loops that summed every
-    member's rows once per member.
+    Four reads — the users, their attempts, their rollups per member and per
+    objective — each summed and stacked (UNION ALL), then folded into one row
+    per member or objective by a last GROUP BY; `moment` is each read's latest
+    log-in, attempt started or answer, so the fold's MAX is the last activity.
+    Stacked rather than joined: a join of aggregated subqueries is planned
+    from row estimates, and a cohort just filled (estimated at one member) got
+    nested loops that summed every member's rows once per member. The rollups
+    are read once (`answers`, used twice, so computed once).
 
     The attempts are read newest first per member (the (user, -submitted_at)
     index gives that order): a running count of the counted attempts and one of
@@ -425,11 +428,10 @@ def _member_query(member_ids, counted: Q, ready_exam_ids: list[int]) -> tuple[st
     ranked = (
         Attempt.objects.filter(user__in=member_ids)
         .order_by()
+        .annotate(counted=_flag(counted), readiness=_flag(readiness))
         .annotate(
-            counted=_flag(counted),
-            readiness=_flag(readiness),
-            counted_rank=Window(Sum(_flag(counted)), **newest_first),
-            readiness_rank=Window(Sum(_flag(readiness)), **newest_first),
+            counted_rank=Window(Count("pk", filter=Q(counted=1)), **newest_first),
+            readiness_rank=Window(Count("pk", filter=Q(readiness=1)), **newest_first),
         )
         .values_list(
             "user_id",
@@ -443,7 +445,7 @@ def _member_query(member_ids, counted: Q, ready_exam_ids: list[int]) -> tuple[st
         )
     )
     answers = ObjectiveRollup.objects.filter(user__in=member_ids).values_list(
-        "user_id", "last_at", "decayed_right", "decayed_total"
+        "user_id", "objective_id", "last_at", "decayed_right", "decayed_total", "answers"
     )
     users = User.objects.filter(pk__in=member_ids).values_list(
         "id", "username", "first_name", "last_name", "email", "last_login"
@@ -454,39 +456,49 @@ def _member_query(member_ids, counted: Q, ready_exam_ids: list[int]) -> tuple[st
     # The padding NULLs are typed where no earlier read gives the column a type
     # (PostgreSQL types a UNION's columns pairwise, left to right).
     sql = f"""
-        SELECT user_id, MAX(username), MAX(first_name), MAX(last_name), MAX(email),
-               MAX(moment), MAX(attempts), MAX(best), MAX(latest), MAX(latest_passed),
-               MAX(readiness_attempts), MAX(readiness_passes), MAX(right_sum), MAX(total_sum)
+        WITH answers AS ({answers_sql})
+        SELECT user_id, objective_id, MAX(username), MAX(first_name), MAX(last_name),
+               MAX(email), MAX(moment), MAX(attempts), MAX(best), MAX(latest),
+               MAX(latest_passed), MAX(readiness_attempts), MAX(readiness_passes),
+               MAX(right_sum), MAX(total_sum), MAX(answer_count)
         FROM (
-            SELECT id AS user_id, username, first_name, last_name, email,
-                   last_login AS moment, NULL AS attempts, NULL AS best, NULL AS latest,
-                   NULL AS latest_passed, NULL AS readiness_attempts, NULL AS readiness_passes,
-                   CAST(NULL AS FLOAT) AS right_sum, CAST(NULL AS FLOAT) AS total_sum
+            SELECT id AS user_id, CAST(NULL AS INTEGER) AS objective_id, username,
+                   first_name, last_name, email, last_login AS moment, NULL AS attempts,
+                   NULL AS best, NULL AS latest, NULL AS latest_passed,
+                   NULL AS readiness_attempts, NULL AS readiness_passes,
+                   CAST(NULL AS FLOAT) AS right_sum, CAST(NULL AS FLOAT) AS total_sum,
+                   CAST(NULL AS INTEGER) AS answer_count
             FROM ({users_sql}) users
             UNION ALL
-            SELECT user_id, NULL, NULL, NULL, NULL,
+            SELECT user_id, NULL, NULL, NULL, NULL, NULL,
                    MAX(started_at),
-                   SUM(counted),
-                   MAX(CASE WHEN counted = 1 THEN scaled_score END),
-                   MAX(CASE WHEN counted = 1 AND counted_rank = 1 THEN scaled_score END),
-                   MAX(CASE WHEN counted = 1 AND counted_rank = 1
-                            THEN CASE WHEN passed THEN 1 ELSE 0 END END),
-                   SUM(CASE WHEN readiness = 1 AND readiness_rank <= 2 THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN readiness = 1 AND readiness_rank <= 2 AND passed
-                            THEN 1 ELSE 0 END),
-                   CAST(NULL AS FLOAT), CAST(NULL AS FLOAT)
+                   COUNT(*) FILTER (WHERE counted = 1),
+                   MAX(scaled_score) FILTER (WHERE counted = 1),
+                   MAX(scaled_score) FILTER (WHERE counted = 1 AND counted_rank = 1),
+                   MAX(CASE WHEN passed THEN 1 ELSE 0 END)
+                       FILTER (WHERE counted = 1 AND counted_rank = 1),
+                   COUNT(*) FILTER (WHERE readiness = 1 AND readiness_rank <= 2),
+                   COUNT(*) FILTER (WHERE readiness = 1 AND readiness_rank <= 2 AND passed),
+                   CAST(NULL AS FLOAT), CAST(NULL AS FLOAT), NULL
             FROM ({ranked_sql}) ranked
             GROUP BY user_id
             UNION ALL
-            SELECT user_id, NULL, NULL, NULL, NULL, MAX(last_at),
-                   NULL, NULL, NULL, NULL, NULL, NULL, SUM(decayed_right), SUM(decayed_total)
-            FROM ({answers_sql}) answers
+            SELECT user_id, NULL, NULL, NULL, NULL, NULL, MAX(last_at),
+                   NULL, NULL, NULL, NULL, NULL, NULL,
+                   SUM(decayed_right), SUM(decayed_total), NULL
+            FROM answers
             GROUP BY user_id
+            UNION ALL
+            SELECT NULL, objective_id, NULL, NULL, NULL, NULL, NULL,
+                   NULL, NULL, NULL, NULL, NULL, NULL,
+                   SUM(decayed_right), SUM(decayed_total), SUM(answers)
+            FROM answers
+            GROUP BY objective_id
         ) reads
-        GROUP BY user_id
+        GROUP BY user_id, objective_id
         ORDER BY MAX(username)
     """
-    return sql, [*users_params, *ranked_params, *answers_params]
+    return sql, [*answers_params, *users_params, *ranked_params]
 
 
 def cohort_report(
@@ -504,7 +516,8 @@ def cohort_report(
     `exams` are the exams open to the cohort. The exam and date filters narrow
     attempts, scores and the trend; readiness, mastery and the forecast are
     about now, from every answer (mastery and forecast from the rollups). Each
-    member is a row of plain values (one query); `quote_evidence` and
+    member is a row of plain values (one query with the objectives'
+    sums); `quote_evidence` and
     `fill_in` add what only the rows shown need.
     """
     member_ids = _member_ids(cohort)
@@ -515,54 +528,49 @@ def cohort_report(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
-    members = [
-        MemberRow(
-            user_id,
-            username,
-            first_name,
-            last_name,
-            email,
-            _moment(last_active),
-            attempts or 0,
-            best,
-            latest,
-            None if latest_passed is None else bool(latest_passed),
-            readiness_attempts or 0,
-            readiness_attempts == 2 and readiness_passes == 2,
-            None if right is None else mastery_share(right / scale, total / scale),
-        )
-        for (
-            user_id,
-            username,
-            first_name,
-            last_name,
-            email,
-            last_active,
-            attempts,
-            best,
-            latest,
-            latest_passed,
-            readiness_attempts,
-            readiness_passes,
-            right,
-            total,
-        ) in fetched
-    ]
-
-    # The objective averages and the forecast's priors: the rollups summed per
-    # objective in the database and aged to `now` (every stored sum shares one scale).
-    by_objective = {
-        objective_id: (right / scale, total / scale, answers)
-        for objective_id, right, total, answers in _rows(
-            ObjectiveRollup.objects.filter(user__in=member_ids)
-            .order_by()
-            .values("objective_id")
-            .annotate(
-                right=Sum("decayed_right"), total=Sum("decayed_total"), answers=Sum("answers")
+    members = []
+    # The mastery per objective, pooled over the members, aged to `now` (every
+    # stored sum shares one scale): the objective averages and the forecast's priors.
+    by_objective = {}
+    for (
+        user_id,
+        objective_id,
+        username,
+        first_name,
+        last_name,
+        email,
+        last_active,
+        attempts,
+        best,
+        latest,
+        latest_passed,
+        readiness_attempts,
+        readiness_passes,
+        right,
+        total,
+        answers,
+    ) in fetched:
+        if objective_id is not None:
+            by_objective[objective_id] = (right / scale, total / scale, answers)
+            continue
+        members.append(
+            MemberRow(
+                user_id,
+                username,
+                first_name,
+                last_name,
+                email,
+                _moment(last_active),
+                attempts or 0,
+                best,
+                latest,
+                None if latest_passed is None else bool(latest_passed),
+                readiness_attempts or 0,
+                readiness_attempts == 2 and readiness_passes == 2,
+                None if right is None else mastery_share(right / scale, total / scale),
             )
-            .values_list("objective_id", "right", "total", "answers")
         )
-    }
+
     priors = {o: prior(right, total) for o, (right, total, _) in by_objective.items()}
     blueprint = blueprint_of(ready_exams[0]) if ready_exams else None
     answering = sum(1 for m in members if m.mastery is not None)

@@ -264,25 +264,25 @@ def test_the_cohort_page_runs_constant_queries(
     rollups.rebuild()
     url = reverse("exams:cohort_detail", args=[cohort.pk])
     # 1 session, 2 user, 3 the cohort (led by this user), 4 the exams open to it,
-    # 5 its members, one row each: user fields, last activity, attempt figures
-    # (count, best, latest, the last two at the readiness exam) and rollup sums,
-    # 6 the rollups summed per objective, 7 the readiness exam's blueprint, 8 the
-    # objectives, 9 the weekly trend, 10 the rollups of the page's members
-    # (heatmap, forecasts), 11 the readiness attempts quoted for the members
-    # shown, 12 "is a team lead?" for the menu, 13 the exams again (the filter's
+    # 5 its members, one row each — user fields, last activity, attempt figures
+    # (count, best, latest, the last two at the readiness exam), rollup sums —
+    # and its objectives' pooled rollup sums, 6 the readiness exam's blueprint,
+    # 7 the objectives, 8 the weekly trend, 9 the rollups of the page's members
+    # (heatmap, forecasts), 10 the readiness attempts quoted for the members
+    # shown, 11 "is a team lead?" for the menu, 12 the exams again (the filter's
     # choices).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = lead_client.get(url)
     assert response.status_code == 200
     report = response.context["report"]
     assert len(report.members) == members + 1 and len(report.ready) == members
     assert report.attempts == 2 * members
-    # Sorting on the forecast reads every member's rollups instead (10).
-    with django_assert_num_queries(13):
+    # Sorting on the forecast reads every member's rollups instead (9).
+    with django_assert_num_queries(12):
         response = lead_client.get(url, {"sort": "-forecast"})
     assert all(m.filled for m in response.context["members"])
-    # The CSV: queries 1-9 and every member's rollups; no evidence, menu or filter choices.
-    with django_assert_num_queries(10):
+    # The CSV: queries 1-8 and every member's rollups; no evidence, menu or filter choices.
+    with django_assert_num_queries(9):
         csv_response = lead_client.get(reverse("exams:cohort_members_csv", args=[cohort.pk]))
     assert csv_response.status_code == 200
 
