@@ -1,14 +1,15 @@
 """Learner mastery and progress: aggregate reads, a constant number of queries.
 
-Mastery of an objective combines mock-exam items and practice answers. Each
-answer is weighted by its age — 100 in the last 7 days, 60 up to 30 days, 35 up
-to 90 days, 15 after that — and the weighted share correct is smoothed toward
-50 % by one virtual right and one virtual wrong answer:
+Mastery of an objective combines scored mock-exam items and practice answers,
+read from the learner's per-objective rollups (exams/rollups.py): an answer's
+weight halves every 30 days, and the weighted share right is smoothed toward
+50 % by one virtual right and one virtual wrong answer of full weight,
 
-    mastery = (Σ weight × correct + 100) / (Σ weight + 200)
+    mastery = (Σ weight × correct + 1) / (Σ weight + 2)
 
-so one lucky answer reads 75 %, not 100 %, and old results fade as new ones
-arrive. docs/practice.md explains the choice.
+so one lucky answer reads 67 %, not 100 %, and old results fade as new ones
+arrive. The learner's home page, practice and the lead's cohort page all read
+it this way (`mastery_share`). docs/practice.md explains the choice.
 """
 
 from __future__ import annotations
@@ -22,17 +23,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Avg,
-    Case,
     Count,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     Subquery,
     Sum,
-    Value,
-    When,
     Window,
 )
 from django.db.models.functions import RowNumber, TruncDate, TruncWeek
@@ -45,15 +42,10 @@ from exams.models import (
     Exam,
     ExamObjective,
     Objective,
-    ObjectiveResult,
     ObjectiveRollup,
     PracticeAnswer,
     Question,
 )
-
-RECENCY = ((7, 100), (30, 60), (90, 35))
-OLDEST_WEIGHT = 15
-PRIOR = 100  # one virtual right and one virtual wrong answer of full weight
 
 
 @dataclass(frozen=True)
@@ -63,55 +55,20 @@ class Mastery:
     answers: int
 
 
-def _weight(field: str, now: datetime) -> Case:
-    whens = [
-        When(**{f"{field}__gte": now - timedelta(days=days)}, then=Value(weight))
-        for days, weight in RECENCY
-    ]
-    return Case(*whens, default=Value(OLDEST_WEIGHT), output_field=IntegerField())
-
-
-def mastery_percent(weighted_correct: int, weighted_total: int) -> int:
-    return round(100 * (weighted_correct + PRIOR) / (weighted_total + 2 * PRIOR))
-
-
-def objective_mastery(user, now: datetime) -> dict[int, Mastery]:
-    """Mastery per objective the learner has answered (two queries).
-
-    Mock exams count through their per-objective result rows, written once
-    when an attempt is finalized; practice through its answers.
-    """
-    sums: dict[int, list[int]] = {}
-    practice = (
-        PracticeAnswer.objects.filter(user=user)
-        .values("objective_id")
-        .order_by()
-        .annotate(
-            weight=Sum(_weight("answered_at", now)),
-            right=Sum(_weight("answered_at", now), filter=Q(is_correct=True)),
-            answers=Count("id"),
-        )
-    )
-    when = "attempt__submitted_at"
-    mock = (
-        ObjectiveResult.objects.filter(attempt__user=user)
-        .values("objective_id")
-        .order_by()
-        .annotate(
-            weight=Sum(_weight(when, now) * F("total")),
-            right=Sum(_weight(when, now) * F("correct")),
-            answers=Sum("total"),
-        )
-    )
-    for rows in (practice, mock):
-        for row in rows:
-            total = sums.setdefault(row["objective_id"], [0, 0, 0])
-            total[0] += row["right"] or 0
-            total[1] += row["weight"] or 0
-            total[2] += row["answers"] or 0
+def objective_mastery(user, now: datetime, rows=None) -> dict[int, Mastery]:
+    """Mastery per objective the learner has answered: one indexed read of
+    their rollup rows (or `rows`, when the caller has read them already)."""
+    if rows is None:
+        rows = ObjectiveRollup.objects.filter(user=user)
+    scale = rollups.growth(now)
     return {
-        objective_id: Mastery(objective_id, mastery_percent(right, weight), answers)
-        for objective_id, (right, weight, answers) in sums.items()
+        row.objective_id: Mastery(
+            row.objective_id,
+            mastery_share(row.decayed_right / scale, row.decayed_total / scale),
+            row.answers,
+        )
+        for row in rows
+        if row.answers
     }
 
 
@@ -210,8 +167,9 @@ def dashboard(
 ) -> dict:
     """Everything the learner's home page shows about progress (constant queries);
     `cohort`: the one whose lead is looking (its prior and exams for the forecast)."""
+    rows = list(ObjectiveRollup.objects.filter(user=user))
     if mastery is None:
-        mastery = objective_mastery(user, now)
+        mastery = objective_mastery(user, now, rows)
     objectives = list(_practisable_objectives().select_related("task_statement"))
     weakest = weakest_objectives(user, now, mastery=mastery, objectives=objectives)
     tasks: dict[int, dict] = {}
@@ -229,7 +187,7 @@ def dashboard(
         "coverage_percent": round(100 * seen / total) if total else 0,
         "streak": practice_streak(user, now),
         "readiness": readiness(user),
-        "forecast": learner_forecast(user, now, cohort=cohort),
+        "forecast": learner_forecast(user, now, cohort=cohort, rows=rows),
     }
 
 
@@ -575,10 +533,11 @@ def cohort_priors(cohort, now: datetime) -> dict[int, tuple[float, float]]:
     return priors
 
 
-def learner_forecast(user, now: datetime, *, cohort=None) -> dict:
+def learner_forecast(user, now: datetime, *, cohort=None, rows=None) -> dict:
     """The learner's forecast on their readiness exam: {"exam", "blueprint",
     "forecast" (None: not enough data), "min_answers"}. `cohort` gives the prior
-    (by default the learner's first cohort; none: a neutral prior)."""
+    (by default the learner's first cohort; none: a neutral prior); `rows`, the
+    learner's rollup rows when the caller has read them."""
     from accounts.models import Cohort, Membership
 
     if cohort is None:
@@ -595,10 +554,9 @@ def learner_forecast(user, now: datetime, *, cohort=None) -> dict:
     if blueprint is None:
         return result
     priors = cohort_priors(cohort, now) if cohort is not None else {}
-    seen = {
-        row.objective_id: rollups.evidence(row, now)
-        for row in ObjectiveRollup.objects.filter(user=user)
-    }
+    if rows is None:
+        rows = ObjectiveRollup.objects.filter(user=user)
+    seen = {row.objective_id: rollups.evidence(row, now) for row in rows}
     result["forecast"] = forecast(seen, blueprint, priors)
     return result
 
