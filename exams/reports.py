@@ -147,14 +147,19 @@ class Readiness:
     scores: list[int]
 
 
-def readiness(user) -> Readiness | None:
-    """The latest approximate scaled score and its change since the attempt before."""
-    scores = list(
-        Attempt.objects.finalized()
-        .filter(user=user)
-        .order_by("-submitted_at")
-        .values_list("scaled_score", "passed")[:5]
-    )
+def readiness(user, recent: list[Attempt] | None = None) -> Readiness | None:
+    """The latest approximate scaled score and its change since the attempt
+    before; `recent`: the learner's last five finalized attempts, newest first,
+    when the caller has read them."""
+    if recent is not None:
+        scores = [(a.scaled_score, a.passed) for a in recent[:5]]
+    else:
+        scores = list(
+            Attempt.objects.finalized()
+            .filter(user=user)
+            .order_by("-submitted_at")
+            .values_list("scaled_score", "passed")[:5]
+        )
     if not scores:
         return None
     latest, passed = scores[0]
@@ -163,10 +168,18 @@ def readiness(user) -> Readiness | None:
 
 
 def dashboard(
-    user, now: datetime, mastery: dict[int, Mastery] | None = None, *, cohort=None
+    user,
+    now: datetime,
+    mastery: dict[int, Mastery] | None = None,
+    *,
+    cohort=None,
+    exams: list[Exam] | None = None,
+    recent: list[Attempt] | None = None,
 ) -> dict:
     """Everything the learner's home page shows about progress (constant queries);
-    `cohort`: the one whose lead is looking (its prior and exams for the forecast)."""
+    `cohort`: the one whose lead is looking (its prior and exams for the forecast).
+    The home page passes what it has read already: the exams open to the
+    learner and their last five finalized attempts, newest first."""
     rows = list(ObjectiveRollup.objects.filter(user=user))
     if mastery is None:
         mastery = objective_mastery(user, now, rows)
@@ -186,8 +199,8 @@ def dashboard(
         "total": total,
         "coverage_percent": round(100 * seen / total) if total else 0,
         "streak": practice_streak(user, now),
-        "readiness": readiness(user),
-        "forecast": learner_forecast(user, now, cohort=cohort, rows=rows),
+        "readiness": readiness(user, recent),
+        "forecast": learner_forecast(user, now, cohort=cohort, rows=rows, exams=exams),
     }
 
 
@@ -533,18 +546,20 @@ def cohort_priors(cohort, now: datetime) -> dict[int, tuple[float, float]]:
     return priors
 
 
-def learner_forecast(user, now: datetime, *, cohort=None, rows=None) -> dict:
+def learner_forecast(user, now: datetime, *, cohort=None, rows=None, exams=None) -> dict:
     """The learner's forecast on their readiness exam: {"exam", "blueprint",
     "forecast" (None: not enough data), "min_answers"}. `cohort` gives the prior
     (by default the learner's first cohort; none: a neutral prior); `rows`, the
-    learner's rollup rows when the caller has read them."""
+    learner's rollup rows, and `exams`, the exams open to them, when the caller
+    has read them."""
     from accounts.models import Cohort, Membership
 
     if cohort is None:
         cohort = Cohort.objects.filter(
             memberships__user=user, memberships__role=Membership.Role.LEARNER
         ).first()
-        exams = Exam.objects.visible_to(user)
+        if exams is None:
+            exams = Exam.objects.visible_to(user)
     else:
         exams = Exam.objects.open_to_cohort(cohort)
     ready = readiness_exams(exams)

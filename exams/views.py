@@ -83,7 +83,9 @@ def home(request: HttpRequest) -> HttpResponse:
             if a.status == Attempt.Status.IN_PROGRESS
         ]
         context["recent"] = list(mine.finalized().order_by("-submitted_at")[:5])
-        progress = context["progress"] = reports.dashboard(request.user, now)
+        progress = context["progress"] = reports.dashboard(
+            request.user, now, exams=exams, recent=context["recent"]
+        )
         # Nothing answered, nothing finished, nothing running: a first visit.
         context["has_progress"] = bool(progress["seen"] or progress["readiness"])
         context["first_run"] = not (
