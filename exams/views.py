@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
@@ -161,6 +162,33 @@ def _time_up_page(request: HttpRequest, attempt: Attempt) -> HttpResponse:
     return render(request, "exams/attempt_time_up.html", context)
 
 
+@dataclass(frozen=True, slots=True)
+class NavCell:
+    """One button of the question navigator, worked out here once: the grid
+    has one per item (65 in the simulation), and the same logic spelled out
+    in the template cost a third of the page's rendering."""
+
+    number: str
+    css: str
+    label: str
+    current: bool
+
+
+def nav_cell(item: AttemptItem, current: int) -> NavCell:
+    answered, here = item.answered_at is not None, item.position == current
+    css = "nav-cell"
+    label = f"Question {item.position}, {'answered' if answered else 'not answered'}"
+    if answered:
+        css += " is-answered"
+    if item.flagged:
+        css += " is-flagged"
+        label += ", flagged"
+    if here:
+        css += " is-current"
+        label += ", current"
+    return NavCell(str(item.position), css, label, here)
+
+
 def _take_context(
     request: HttpRequest, attempt: Attempt, items: list[AttemptItem], item: AttemptItem
 ) -> dict:
@@ -168,6 +196,7 @@ def _take_context(
     return {
         "attempt": attempt,
         "items": items,
+        "cells": [nav_cell(i, item.position) for i in items],
         "item": item,
         "current": item.position,
         "seq": item.seq,
@@ -200,7 +229,7 @@ def _status(request, attempt, item, *, message, level, answered=None, status=200
     context = {
         "attempt": attempt,
         "item": item,
-        "cell": item,
+        "cell": nav_cell(item, item.position),
         "current": item.position,
         "seq": item.seq,
         "status_message": message,
@@ -310,7 +339,7 @@ def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpRe
     context = {
         "attempt": item.attempt,
         "item": item,
-        "cell": item,
+        "cell": nav_cell(item, item.position),
         "current": item.position,
         "oob": True,
     }
