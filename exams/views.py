@@ -235,18 +235,15 @@ def _status(request, attempt, item, *, message, level, answered=None, status=200
         "status_message": message,
         "status_level": level,
         "oob": True,
+        "fields": fields,
+        "answered": answered,
     }
-    html = render_to_string("exams/attempt_take.html#item-status", context, request)
     if fields:
         context["shown"] = ItemSnapshot.from_json(item.snapshot).shown(item.response)
-        html += render_to_string("exams/_item_fields.html", context, request)
     if answered is not None:
         count = attempt.total
-        context.update(
-            answered=answered, count=count, percent=round(100 * answered / count) if count else 0
-        )
-        html += render_to_string("exams/attempt_take.html#nav-cell", context, request)
-        html += render_to_string("exams/attempt_take.html#progress", context, request)
+        context.update(count=count, percent=round(100 * answered / count) if count else 0)
+    html = render_to_string("exams/attempt_take.html#save-reply", context, request)
     return _with_clock(request, HttpResponse(html, status=status), attempt)
 
 
