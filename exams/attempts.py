@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.http import QueryDict
 
 from exams import blueprints, grading, rollups
@@ -176,14 +176,14 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
     freezes each one as shown. The database allows one attempt in progress per
     learner and exam, so two tabs starting at once end up in the same attempt.
     """
-    current = Attempt.objects.in_progress().filter(user=user, exam=exam).first()
-    if current is not None:
-        current = finalize_if_expired(current, now)
+    mine = Attempt.objects.filter(user=user, exam=exam).aggregate(
+        started=Count("id"), current=Max("id", filter=Q(status=Attempt.Status.IN_PROGRESS))
+    )
+    if mine["current"] is not None:
+        current = finalize_if_expired(Attempt.objects.get(pk=mine["current"]), now)
         if current.status == Attempt.Status.IN_PROGRESS:
             return current
-    refusal = exam.refusal(
-        now=now, attempts_started=Attempt.objects.filter(user=user, exam=exam).count()
-    )
+    refusal = exam.refusal(now=now, attempts_started=mine["started"])
     if refusal is not None:
         raise AttemptError(refusal, status=403)
     rng = rng or random.Random()

@@ -61,16 +61,25 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         now = _now(request)
         mine = Attempt.objects.filter(user=request.user).select_related("exam")
-        in_progress = [attempts.finalize_if_expired(a, now) for a in mine.in_progress()]
-        per_exam = {
-            exam_id: (best, started)
-            for exam_id, best, started in mine.values("exam_id")
+        per_exam, running_ids = {}, []
+        for exam_id, best, started, current in (
+            mine.values("exam_id")
             .order_by()
             .annotate(
-                best=Max("scaled_score", filter=Q(status__in=Attempt.FINAL)), started=Count("id")
+                best=Max("scaled_score", filter=Q(status__in=Attempt.FINAL)),
+                started=Count("id"),
+                current=Max("id", filter=Q(status=Attempt.Status.IN_PROGRESS)),
             )
-            .values_list("exam_id", "best", "started")
-        }
+            .values_list("exam_id", "best", "started", "current")
+        ):
+            per_exam[exam_id] = (best, started)
+            if current is not None:
+                running_ids.append(current)
+        # Attempts in progress are read only when there are any (one per exam at most).
+        in_progress = [
+            attempts.finalize_if_expired(a, now)
+            for a in (mine.filter(pk__in=running_ids) if running_ids else [])
+        ]
         running = {a.exam_id for a in in_progress if a.status == Attempt.Status.IN_PROGRESS}
         for exam in exams:
             exam.my_best, started = per_exam.get(exam.id, (None, 0))
