@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Max, Q
 from django.http import QueryDict
 
 from exams import blueprints, grading, rollups
@@ -32,6 +32,7 @@ from exams.models import (
     extended,
 )
 from exams.snapshots import ItemSnapshot
+from quizsite.bulk import insert_rows
 
 
 class AttemptError(Exception):
@@ -62,7 +63,7 @@ def is_past_grace(attempt: Attempt, now: datetime) -> bool:
 # --- starting -------------------------------------------------------------
 
 
-def _draw_questions(exam: Exam, rng: random.Random) -> list[tuple[Question, bool]]:
+def _draw_questions(exam: Exam, rng: random.Random) -> list[tuple[_Question, bool]]:
     """The blueprint's questions with whether each is scored: stratified by
     the weights, case studies drawn whole and kept together, unscored items
     among the others (grading.draw_form)."""
@@ -103,13 +104,69 @@ def _draw_questions(exam: Exam, rng: random.Random) -> list[tuple[Question, bool
         order = {o: n for n, o in enumerate(objective_ids)}
         units.sort(key=lambda unit: order[objective_of[unit.questions[0]]])
     chosen = [(question, unit.scored) for unit in units for question in unit.questions]
-    questions = {
-        q.id: q
-        for q in Question.objects.filter(id__in=[i for i, _ in chosen])
-        .select_related("case")
-        .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("position", "id")))
-    }
+    questions = _content([i for i, _ in chosen])
     return [(questions[i], scored) for i, scored in chosen]
+
+
+@dataclass(frozen=True, slots=True)
+class _Case:
+    external_id: str
+    title: str
+    scenario: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    text: str
+    match: str
+    is_correct: bool
+    feedback: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    """What freezing a question reads, as plain values: a start copies 65 of
+    them, and model instances of them and their choices cost more than the
+    rest of the start together."""
+
+    id: int
+    version: int
+    objective_id: int
+    kind: str
+    stem: str
+    explanation: str
+    source: str
+    case_id: int | None
+    case: _Case | None
+    choices: list[_Choice]
+
+
+def _content(ids: list[int]) -> dict[int, _Question]:
+    """The questions `ids` with their choices in key order (two queries)."""
+    choices: dict[int, list[_Choice]] = {i: [] for i in ids}
+    for question_id, *fields in (
+        Choice.objects.filter(question_id__in=ids)
+        .order_by("question_id", "position", "id")
+        .values_list("question_id", "text", "match", "is_correct", "feedback")
+    ):
+        choices[question_id].append(_Choice(*fields))
+    found = {}
+    for row in Question.objects.filter(id__in=ids).values_list(
+        "id",
+        "version",
+        "objective_id",
+        "kind",
+        "stem",
+        "explanation",
+        "source",
+        "case_id",
+        "case__external_id",
+        "case__title",
+        "case__scenario",
+    ):
+        case = _Case(*row[8:]) if row[7] is not None else None
+        found[row[0]] = _Question(*row[:8], case=case, choices=choices[row[0]])
+    return found
 
 
 def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None = None) -> Attempt:
@@ -119,14 +176,14 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
     freezes each one as shown. The database allows one attempt in progress per
     learner and exam, so two tabs starting at once end up in the same attempt.
     """
-    current = Attempt.objects.in_progress().filter(user=user, exam=exam).first()
-    if current is not None:
-        current = finalize_if_expired(current, now)
+    mine = Attempt.objects.filter(user=user, exam=exam).aggregate(
+        started=Count("id"), current=Max("id", filter=Q(status=Attempt.Status.IN_PROGRESS))
+    )
+    if mine["current"] is not None:
+        current = finalize_if_expired(Attempt.objects.get(pk=mine["current"]), now)
         if current.status == Attempt.Status.IN_PROGRESS:
             return current
-    refusal = exam.refusal(
-        now=now, attempts_started=Attempt.objects.filter(user=user, exam=exam).count()
-    )
+    refusal = exam.refusal(now=now, attempts_started=mine["started"])
     if refusal is not None:
         raise AttemptError(refusal, status=403)
     rng = rng or random.Random()
@@ -151,22 +208,22 @@ def start_attempt(*, user, exam: Exam, now: datetime, rng: random.Random | None 
                 question_count=exam.question_count,
                 scored_count=sum(1 for _, scored in questions if scored),
             )
-            AttemptItem.objects.bulk_create(
-                AttemptItem(
-                    attempt=attempt,
-                    position=position,
-                    question=question,
-                    question_version=question.version,
-                    objective_id=question.objective_id,
-                    scored=scored,
-                    snapshot=ItemSnapshot.freeze(
-                        question,
-                        list(question.choices.all()),
-                        rng=rng,
-                        shuffle=exam.shuffle_choices,
-                    ).data,
-                )
-                for position, (question, scored) in enumerate(questions, start=1)
+            insert_rows(
+                AttemptItem,
+                [
+                    {
+                        "attempt_id": attempt.pk,
+                        "position": position,
+                        "question_id": question.id,
+                        "question_version": question.version,
+                        "objective_id": question.objective_id,
+                        "scored": scored,
+                        "snapshot": ItemSnapshot.freeze(
+                            question, question.choices, rng=rng, shuffle=exam.shuffle_choices
+                        ).data,
+                    }
+                    for position, (question, scored) in enumerate(questions, start=1)
+                ],
             )
     except IntegrityError:
         # Another request started it first: resume that one.

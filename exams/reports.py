@@ -1,14 +1,15 @@
 """Learner mastery and progress: aggregate reads, a constant number of queries.
 
-Mastery of an objective combines mock-exam items and practice answers. Each
-answer is weighted by its age — 100 in the last 7 days, 60 up to 30 days, 35 up
-to 90 days, 15 after that — and the weighted share correct is smoothed toward
-50 % by one virtual right and one virtual wrong answer:
+Mastery of an objective combines scored mock-exam items and practice answers,
+read from the learner's per-objective rollups (exams/rollups.py): an answer's
+weight halves every 30 days, and the weighted share right is smoothed toward
+50 % by one virtual right and one virtual wrong answer of full weight,
 
-    mastery = (Σ weight × correct + 100) / (Σ weight + 200)
+    mastery = (Σ weight × correct + 1) / (Σ weight + 2)
 
-so one lucky answer reads 75 %, not 100 %, and old results fade as new ones
-arrive. docs/practice.md explains the choice.
+so one lucky answer reads 67 %, not 100 %, and old results fade as new ones
+arrive. The learner's home page, practice and the lead's cohort page all read
+it this way (`mastery_share`). docs/practice.md explains the choice.
 """
 
 from __future__ import annotations
@@ -44,15 +45,10 @@ from exams.models import (
     Exam,
     ExamObjective,
     Objective,
-    ObjectiveResult,
     ObjectiveRollup,
     PracticeAnswer,
     Question,
 )
-
-RECENCY = ((7, 100), (30, 60), (90, 35))
-OLDEST_WEIGHT = 15
-PRIOR = 100  # one virtual right and one virtual wrong answer of full weight
 
 
 @dataclass(frozen=True)
@@ -62,55 +58,20 @@ class Mastery:
     answers: int
 
 
-def _weight(field: str, now: datetime) -> Case:
-    whens = [
-        When(**{f"{field}__gte": now - timedelta(days=days)}, then=Value(weight))
-        for days, weight in RECENCY
-    ]
-    return Case(*whens, default=Value(OLDEST_WEIGHT), output_field=IntegerField())
-
-
-def mastery_percent(weighted_correct: int, weighted_total: int) -> int:
-    return round(100 * (weighted_correct + PRIOR) / (weighted_total + 2 * PRIOR))
-
-
-def objective_mastery(user, now: datetime) -> dict[int, Mastery]:
-    """Mastery per objective the learner has answered (two queries).
-
-    Mock exams count through their per-objective result rows, written once
-    when an attempt is finalized; practice through its answers.
-    """
-    sums: dict[int, list[int]] = {}
-    practice = (
-        PracticeAnswer.objects.filter(user=user)
-        .values("objective_id")
-        .order_by()
-        .annotate(
-            weight=Sum(_weight("answered_at", now)),
-            right=Sum(_weight("answered_at", now), filter=Q(is_correct=True)),
-            answers=Count("id"),
-        )
-    )
-    when = "attempt__submitted_at"
-    mock = (
-        ObjectiveResult.objects.filter(attempt__user=user)
-        .values("objective_id")
-        .order_by()
-        .annotate(
-            weight=Sum(_weight(when, now) * F("total")),
-            right=Sum(_weight(when, now) * F("correct")),
-            answers=Sum("total"),
-        )
-    )
-    for rows in (practice, mock):
-        for row in rows:
-            total = sums.setdefault(row["objective_id"], [0, 0, 0])
-            total[0] += row["right"] or 0
-            total[1] += row["weight"] or 0
-            total[2] += row["answers"] or 0
+def objective_mastery(user, now: datetime, rows=None) -> dict[int, Mastery]:
+    """Mastery per objective the learner has answered: one indexed read of
+    their rollup rows (or `rows`, when the caller has read them already)."""
+    if rows is None:
+        rows = ObjectiveRollup.objects.filter(user=user)
+    scale = rollups.growth(now)
     return {
-        objective_id: Mastery(objective_id, mastery_percent(right, weight), answers)
-        for objective_id, (right, weight, answers) in sums.items()
+        row.objective_id: Mastery(
+            row.objective_id,
+            mastery_share(row.decayed_right / scale, row.decayed_total / scale),
+            row.answers,
+        )
+        for row in rows
+        if row.answers
     }
 
 
@@ -189,14 +150,19 @@ class Readiness:
     scores: list[int]
 
 
-def readiness(user) -> Readiness | None:
-    """The latest approximate scaled score and its change since the attempt before."""
-    scores = list(
-        Attempt.objects.finalized()
-        .filter(user=user)
-        .order_by("-submitted_at")
-        .values_list("scaled_score", "passed")[:5]
-    )
+def readiness(user, recent: list[Attempt] | None = None) -> Readiness | None:
+    """The latest approximate scaled score and its change since the attempt
+    before; `recent`: the learner's last five finalized attempts, newest first,
+    when the caller has read them."""
+    if recent is not None:
+        scores = [(a.scaled_score, a.passed) for a in recent[:5]]
+    else:
+        scores = list(
+            Attempt.objects.finalized()
+            .filter(user=user)
+            .order_by("-submitted_at")
+            .values_list("scaled_score", "passed")[:5]
+        )
     if not scores:
         return None
     latest, passed = scores[0]
@@ -205,12 +171,21 @@ def readiness(user) -> Readiness | None:
 
 
 def dashboard(
-    user, now: datetime, mastery: dict[int, Mastery] | None = None, *, cohort=None
+    user,
+    now: datetime,
+    mastery: dict[int, Mastery] | None = None,
+    *,
+    cohort=None,
+    exams: list[Exam] | None = None,
+    recent: list[Attempt] | None = None,
 ) -> dict:
     """Everything the learner's home page shows about progress (constant queries);
-    `cohort`: the one whose lead is looking (its prior and exams for the forecast)."""
+    `cohort`: the one whose lead is looking (its prior and exams for the forecast).
+    The home page passes what it has read already: the exams open to the
+    learner and their last five finalized attempts, newest first."""
+    rows = list(ObjectiveRollup.objects.filter(user=user))
     if mastery is None:
-        mastery = objective_mastery(user, now)
+        mastery = objective_mastery(user, now, rows)
     objectives = list(_practisable_objectives().select_related("task_statement"))
     weakest = weakest_objectives(user, now, mastery=mastery, objectives=objectives)
     tasks: dict[int, dict] = {}
@@ -227,8 +202,8 @@ def dashboard(
         "total": total,
         "coverage_percent": round(100 * seen / total) if total else 0,
         "streak": practice_streak(user, now),
-        "readiness": readiness(user),
-        "forecast": learner_forecast(user, now, cohort=cohort),
+        "readiness": readiness(user, recent),
+        "forecast": learner_forecast(user, now, cohort=cohort, rows=rows, exams=exams),
     }
 
 
@@ -717,17 +692,20 @@ def cohort_priors(cohort, now: datetime) -> dict[int, tuple[float, float]]:
     return priors
 
 
-def learner_forecast(user, now: datetime, *, cohort=None) -> dict:
+def learner_forecast(user, now: datetime, *, cohort=None, rows=None, exams=None) -> dict:
     """The learner's forecast on their readiness exam: {"exam", "blueprint",
     "forecast" (None: not enough data), "min_answers"}. `cohort` gives the prior
-    (by default the learner's first cohort; none: a neutral prior)."""
+    (by default the learner's first cohort; none: a neutral prior); `rows`, the
+    learner's rollup rows, and `exams`, the exams open to them, when the caller
+    has read them."""
     from accounts.models import Cohort, Membership
 
     if cohort is None:
         cohort = Cohort.objects.filter(
             memberships__user=user, memberships__role=Membership.Role.LEARNER
         ).first()
-        exams = Exam.objects.visible_to(user)
+        if exams is None:
+            exams = Exam.objects.visible_to(user)
     else:
         exams = Exam.objects.open_to_cohort(cohort)
     ready = readiness_exams(exams)
@@ -737,10 +715,9 @@ def learner_forecast(user, now: datetime, *, cohort=None) -> dict:
     if blueprint is None:
         return result
     priors = cohort_priors(cohort, now) if cohort is not None else {}
-    seen = {
-        row.objective_id: rollups.evidence(row, now)
-        for row in ObjectiveRollup.objects.filter(user=user)
-    }
+    if rows is None:
+        rows = ObjectiveRollup.objects.filter(user=user)
+    seen = {row.objective_id: rollups.evidence(row, now) for row in rows}
     result["forecast"] = forecast(seen, blueprint, priors)
     return result
 

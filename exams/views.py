@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
@@ -60,16 +61,25 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         now = _now(request)
         mine = Attempt.objects.filter(user=request.user).select_related("exam")
-        in_progress = [attempts.finalize_if_expired(a, now) for a in mine.in_progress()]
-        per_exam = {
-            exam_id: (best, started)
-            for exam_id, best, started in mine.values("exam_id")
+        per_exam, running_ids = {}, []
+        for exam_id, best, started, current in (
+            mine.values("exam_id")
             .order_by()
             .annotate(
-                best=Max("scaled_score", filter=Q(status__in=Attempt.FINAL)), started=Count("id")
+                best=Max("scaled_score", filter=Q(status__in=Attempt.FINAL)),
+                started=Count("id"),
+                current=Max("id", filter=Q(status=Attempt.Status.IN_PROGRESS)),
             )
-            .values_list("exam_id", "best", "started")
-        }
+            .values_list("exam_id", "best", "started", "current")
+        ):
+            per_exam[exam_id] = (best, started)
+            if current is not None:
+                running_ids.append(current)
+        # Attempts in progress are read only when there are any (one per exam at most).
+        in_progress = [
+            attempts.finalize_if_expired(a, now)
+            for a in (mine.filter(pk__in=running_ids) if running_ids else [])
+        ]
         running = {a.exam_id for a in in_progress if a.status == Attempt.Status.IN_PROGRESS}
         for exam in exams:
             exam.my_best, started = per_exam.get(exam.id, (None, 0))
@@ -83,7 +93,9 @@ def home(request: HttpRequest) -> HttpResponse:
             if a.status == Attempt.Status.IN_PROGRESS
         ]
         context["recent"] = list(mine.finalized().order_by("-submitted_at")[:5])
-        progress = context["progress"] = reports.dashboard(request.user, now)
+        progress = context["progress"] = reports.dashboard(
+            request.user, now, exams=exams, recent=context["recent"]
+        )
         # Nothing answered, nothing finished, nothing running: a first visit.
         context["has_progress"] = bool(progress["seen"] or progress["readiness"])
         context["first_run"] = not (
@@ -159,6 +171,33 @@ def _time_up_page(request: HttpRequest, attempt: Attempt) -> HttpResponse:
     return render(request, "exams/attempt_time_up.html", context)
 
 
+@dataclass(frozen=True, slots=True)
+class NavCell:
+    """One button of the question navigator, worked out here once: the grid
+    has one per item (65 in the simulation), and the same logic spelled out
+    in the template cost a third of the page's rendering."""
+
+    number: str
+    css: str
+    label: str
+    current: bool
+
+
+def nav_cell(item: AttemptItem, current: int) -> NavCell:
+    answered, here = item.answered_at is not None, item.position == current
+    css = "nav-cell"
+    label = f"Question {item.position}, {'answered' if answered else 'not answered'}"
+    if answered:
+        css += " is-answered"
+    if item.flagged:
+        css += " is-flagged"
+        label += ", flagged"
+    if here:
+        css += " is-current"
+        label += ", current"
+    return NavCell(str(item.position), css, label, here)
+
+
 def _take_context(
     request: HttpRequest, attempt: Attempt, items: list[AttemptItem], item: AttemptItem
 ) -> dict:
@@ -166,6 +205,7 @@ def _take_context(
     return {
         "attempt": attempt,
         "items": items,
+        "cells": [nav_cell(i, item.position) for i in items],
         "item": item,
         "current": item.position,
         "seq": item.seq,
@@ -198,24 +238,21 @@ def _status(request, attempt, item, *, message, level, answered=None, status=200
     context = {
         "attempt": attempt,
         "item": item,
-        "cell": item,
+        "cell": nav_cell(item, item.position),
         "current": item.position,
         "seq": item.seq,
         "status_message": message,
         "status_level": level,
         "oob": True,
+        "fields": fields,
+        "answered": answered,
     }
-    html = render_to_string("exams/attempt_take.html#item-status", context, request)
     if fields:
         context["shown"] = ItemSnapshot.from_json(item.snapshot).shown(item.response)
-        html += render_to_string("exams/_item_fields.html", context, request)
     if answered is not None:
         count = attempt.total
-        context.update(
-            answered=answered, count=count, percent=round(100 * answered / count) if count else 0
-        )
-        html += render_to_string("exams/attempt_take.html#nav-cell", context, request)
-        html += render_to_string("exams/attempt_take.html#progress", context, request)
+        context.update(count=count, percent=round(100 * answered / count) if count else 0)
+    html = render_to_string("exams/attempt_take.html#save-reply", context, request)
     return _with_clock(request, HttpResponse(html, status=status), attempt)
 
 
@@ -308,7 +345,7 @@ def attempt_flag(request: HttpRequest, attempt_id: int, position: int) -> HttpRe
     context = {
         "attempt": item.attempt,
         "item": item,
-        "cell": item,
+        "cell": nav_cell(item, item.position),
         "current": item.position,
         "oob": True,
     }

@@ -123,6 +123,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel apart from the statement (psycopg's server-side
+    # binding) instead of being quoted into it in Python, and psycopg prepares
+    # a statement a connection runs five times, so PostgreSQL stops parsing
+    # and planning the same queries (docs/performance.md). Behind PgBouncer in
+    # transaction mode that needs PgBouncer 1.21+ with max_prepared_statements
+    # set; without it, turn this off (docs/deploy.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
+        "DB_SERVER_SIDE_BINDING", default=True
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock when their transaction starts and wait for it, so
     # concurrent saves queue up instead of failing with "database is locked";

@@ -63,6 +63,29 @@ def test_production_settings_load_with_a_secret_key_and_database_url():
     assert result.stdout.split() == ["False", "django.db.backends.postgresql"], result.stderr
 
 
+@pytest.mark.parametrize(("flag", "expected"), [(None, "True"), ("0", "False"), ("1", "True")])
+def test_postgresql_binds_parameters_on_the_server_unless_told_not_to_and_keeps_url_options(
+    flag, expected
+):
+    env = {"DEBUG": "1", "DATABASE_URL": "postgres://u@127.0.0.1:5432/db?sslmode=require"}
+    if flag is not None:
+        env["DB_SERVER_SIDE_BINDING"] = flag
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import quizsite.settings as s; o = s.DATABASES['default']['OPTIONS'];"
+            " print(o['server_side_binding'], o['sslmode'])",
+        ],
+        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split() == [expected, "require"], result.stderr
+
+
 def test_a_malformed_boolean_is_refused_by_name():
     result = load_settings(DEBUG="maybe")
     assert "DEBUG='maybe' is not a boolean" in result.stderr

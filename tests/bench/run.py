@@ -74,6 +74,9 @@ WARMUP_SECONDS = 12  # learners arriving: their first page and start are left ou
 CLASS_SIZES = tuple(int(n) for n in os.environ.get("BENCH_CLASS_SIZES", "250,500,1000").split(","))
 WAVE_SECONDS = int(os.environ.get("BENCH_WAVE_SECONDS", "30"))  # every learner starts within
 STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "30"))
+# Keep the last run's cluster and data (migrated): for trying a change again
+# quickly; the figures written are then of a database that earlier runs used.
+REUSE_DB = os.environ.get("BENCH_REUSE_DB") == "1"
 FAULT_LEARNERS = int(os.environ.get("BENCH_FAULT_LEARNERS", "150"))
 FAULT_SECONDS = 30
 FAULT_AT = 10  # seconds into a fault run
@@ -158,8 +161,12 @@ def pg_bin(name: str) -> str:
 
 
 def cluster_start() -> None:
-    """A fresh cluster on PG_PORT with its data under WORK, for this run only."""
+    """A fresh cluster on PG_PORT with its data under WORK, for this run only
+    (with BENCH_REUSE_DB=1, the last run's cluster if there is one)."""
     cluster_stop()
+    if REUSE_DB and (PG_DATA / "PG_VERSION").exists():
+        cluster_ctl("start")
+        return
     if PG_DATA.exists():
         shutil.rmtree(PG_DATA)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -290,9 +297,30 @@ def percentile(values: list[float], pct: float) -> float:
 # --- database -----------------------------------------------------------------
 
 
+def database_exists() -> bool:
+    found = subprocess.run(
+        [
+            "psql",
+            "-tAq",
+            f"{PG_BASE}/postgres",
+            "-c",
+            f"SELECT 1 FROM pg_database WHERE datname = '{DB}'",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    return found.stdout.strip() == "1"
+
+
 def build_database() -> None:
     say(f"own PostgreSQL cluster on port {PG_PORT} ({PG_DATA})")
     cluster_start()
+    if REUSE_DB and database_exists():
+        # For trying a change again quickly: the data of the last run, migrated.
+        say("BENCH_REUSE_DB=1: the database of the last run, migrated")
+        manage("migrate", "--no-input", "-v0")
+        manage("collectstatic", "--no-input", "-v0")
+        return
     say("fresh database, bank, demo exams, seed_scale 2,000 learners × 10 attempts")
     subprocess.run(
         [

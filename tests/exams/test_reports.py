@@ -6,10 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from exams import rollups
+from exams.grading import ObjectiveTally
 from exams.models import Objective, PracticeAnswer, PracticeSession, Question
 from exams.reports import (
     coverage,
-    mastery_percent,
+    mastery_share,
     objective_mastery,
     practice_streak,
     readiness,
@@ -21,7 +23,8 @@ NOW = timezone.datetime(2026, 11, 24, 12, 0, tzinfo=timezone.UTC)
 
 
 def add_answers(user, question, results, *, days_ago=0):
-    """Practice answers for `question`: one per entry of `results` (True = right)."""
+    """Practice answers for `question`: one per entry of `results` (True = right),
+    added to the learner's rollups as a practice check does."""
     session, _ = PracticeSession.objects.get_or_create(
         user=user, scope="all", defaults={"label": "test", "started_at": NOW}
     )
@@ -38,23 +41,31 @@ def add_answers(user, question, results, *, days_ago=0):
         )
         for i, right in enumerate(results)
     )
+    for i, right in enumerate(results):
+        rollups.record(
+            user_id=user.pk,
+            tallies=[ObjectiveTally(question.objective_id, int(right), 1)],
+            at=NOW - timedelta(days=days_ago, minutes=i),
+        )
 
 
 def test_the_formula_is_smoothed_toward_fifty_percent():
-    assert mastery_percent(0, 0) == 50
-    assert mastery_percent(100, 100) == 67  # one recent right answer: (100+100)/(100+200)
-    assert mastery_percent(0, 100) == 33
-    assert mastery_percent(1000, 1000) == 92
+    assert mastery_share(0, 0) == 50
+    assert mastery_share(1, 1) == 67  # one answer, right just now: (1 + 1) / (1 + 2)
+    assert mastery_share(0, 1) == 33
+    assert mastery_share(10, 10) == 92
 
 
 def test_recent_answers_weigh_more_than_old_ones(bank, learner):
     q1, q2 = Question.objects.filter(objective__code="3.3.1.1")[:2]
-    add_answers(learner, q1, [False] * 4, days_ago=120)  # weight 15 each
-    add_answers(learner, q2, [True] * 4, days_ago=1)  # weight 100 each
+    add_answers(learner, q1, [False] * 4, days_ago=120)  # four half-lives: weight 1/16 each
+    add_answers(learner, q2, [True] * 4, days_ago=0)  # weight 1 each (minutes old)
     mastery = objective_mastery(learner, NOW)[q1.objective_id]
     assert mastery.answers == 8
-    # (4 × 100 right + 100) / (4 × 100 + 4 × 15 + 200) = 500 / 660
-    assert mastery.percent == mastery_percent(400, 460) == 76
+    # (4 right + 1) / (4 + 4 × 1/16 + 2) = 5 / 6.25; the old wrong answers barely count
+    assert mastery.percent == 80
+    # Read 60 days later, all eight have aged alike: the share moves toward the plain 4/8.
+    assert objective_mastery(learner, NOW + timedelta(days=60))[q1.objective_id].percent == 65
 
 
 def test_mock_exam_items_count_toward_mastery(bank, learner):
@@ -64,7 +75,8 @@ def test_mock_exam_items_count_toward_mastery(bank, learner):
     submit_attempt(attempt=attempt, now=NOW - timedelta(days=3))  # nothing answered: all wrong
     mastery = objective_mastery(learner, NOW)
     assert len(mastery) == 14
-    assert all(m.percent == 33 and m.answers == 1 for m in mastery.values())
+    # One wrong answer three days old (weight 2^(-3/30) = 0.93): 1 / (0.93 + 2).
+    assert all(m.percent == 34 and m.answers == 1 for m in mastery.values())
 
 
 def test_weakest_objectives_are_the_lowest_mastery_first(bank, learner):
@@ -119,14 +131,16 @@ def test_the_dashboard_runs_constant_queries_whatever_the_history(
             learner, questions[index % len(questions)], [index % 3 != 0], days_ago=index % 60
         )
     client.force_login(learner)
-    # 1 session, 2 user, 3 the exams open to the learner, 4 attempts in progress,
-    # 5 best score per exam, 6 recent attempts, 7 practice answers and 8 exam
-    # results per objective (mastery), 9 objectives with published questions
-    # (read once for the mastery table and the weakest three), 10 published
-    # questions seen (coverage), 11 practice days (streak), 12 recent scores
-    # (readiness), 13 the learner's cohort (the forecast's prior), 14 the exams
-    # open to them (the readiness exam: none here, so no forecast queries),
-    # 15 "is a team lead?".
-    with django_assert_num_queries(15):
+    # 1 session, 2 user, 3 the exams open to the learner (also the forecast's
+    # choice of readiness exam: none here, so no forecast queries), 4 per exam
+    # the best score, the attempts started and the one in progress (attempts
+    # in progress are read only when there are some: none here), 5 the last
+    # five finalized attempts (the recent table and the readiness trend), 6 the
+    # learner's rollup rows (mastery, and the forecast's evidence), 7
+    # objectives with published questions (read once for the mastery table and
+    # the weakest three), 8 published questions seen (coverage), 9 practice
+    # days (streak), 10 the learner's cohort (the forecast's prior), 11 "is a
+    # team lead?".
+    with django_assert_num_queries(11):
         page = client.get(reverse("exams:home")).content.decode()
     assert "Mastery by objective" in page and "Study next" in page and "Bank coverage" in page

@@ -239,6 +239,17 @@ def test_the_in_progress_attempt_shows_on_home_with_resume_and_time_left(learner
     assert "Resume" in page and "min" in page and "left" in page
 
 
+def test_home_finalizes_an_attempt_whose_time_ran_out_instead_of_offering_it(
+    learner_client, learner, bank, settings
+):
+    settings.QUIZSITE_DEADLINE_GRACE_SECONDS = 30
+    attempt = start(learner, make_exam(minutes=1), timezone.now() - timedelta(minutes=5))
+    page = learner_client.get(reverse("exams:home")).content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.EXPIRED
+    assert "In progress:" not in page and "time ran out" in page
+
+
 def test_history_lists_attempts_with_a_trend_chart(learner_client, learner, exam):
     for seed in range(3):
         a = start(learner, exam, seed=seed)
