@@ -64,7 +64,7 @@ MATCH_VALUE = re.compile(r'<option value="([0-9a-f]{8})"')
 SEQ = re.compile(r'name="seq" value="(\d+)"')
 WRITER = re.compile(r'name="writer" value="([0-9a-f]+)"')
 SELECT = re.compile(r"\(Select (TWO|THREE|FOUR)\.\)")
-COUNT = re.compile(r"of (\d+)</span></h2>")
+COUNT = re.compile(r'<progress max="(\d+)"')  # the progress bar: answered of all items
 WORDS = {"TWO": 2, "THREE": 3, "FOUR": 4}
 
 
