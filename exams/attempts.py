@@ -430,6 +430,13 @@ def _finalize(attempt_id: int, now: datetime, status: str) -> Attempt:
             ]
         )
         rollups.record(user_id=attempt.user_id, tallies=result.objectives, at=attempt.submitted_at)
+        rollups.record_attempt(
+            user_id=attempt.user_id,
+            exam_id=attempt.exam_id,
+            score=attempt.scaled_score,
+            passed=attempt.passed,
+            at=attempt.submitted_at,
+        )
     return attempt
 
 

@@ -688,6 +688,52 @@ class ObjectiveRollup(models.Model):
         return f"{self.user_id} {self.objective_id}: {self.correct}/{self.answers}"
 
 
+class LearnerRollup(models.Model):
+    """A learner's ObjectiveRollup rows summed over every objective, kept by the
+    same call in the same transaction (exams.rollups.record): what the cohort
+    page reads for a member's overall mastery, one row a member."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="learner_rollup",
+    )
+    decayed_right = models.FloatField(default=0.0)
+    decayed_total = models.FloatField(default=0.0)
+    answers = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.correct}/{self.answers}"
+
+
+class ExamRollup(models.Model):
+    """A learner's finalized attempts at one exam, summed as each is finalized
+    (exams.rollups.record_attempt, in the finalization's transaction): how many,
+    the best score, the latest and the one before it. The cohort page reads one
+    row a member and exam instead of every attempt."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exam_rollups"
+    )
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="+")
+    attempts = models.PositiveIntegerField(default=0)
+    best = models.PositiveSmallIntegerField()
+    latest_score = models.PositiveSmallIntegerField()
+    latest_passed = models.BooleanField()
+    latest_at = models.DateTimeField()
+    previous_passed = models.BooleanField(null=True)
+    previous_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "exam"], name="examrollup_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.exam_id}: {self.attempts} attempts, best {self.best}"
+
+
 class PracticeSession(models.Model):
     """A learner practising one scope, one question at a time, with instant feedback.
 

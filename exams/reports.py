@@ -34,7 +34,6 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.expressions import RowRange
 from django.db.models.functions import RowNumber, TruncDate, TruncWeek
 
 from exams import rollups
@@ -44,6 +43,8 @@ from exams.models import (
     AttemptItem,
     Exam,
     ExamObjective,
+    ExamRollup,
+    LearnerRollup,
     Objective,
     ObjectiveRollup,
     PracticeAnswer,
@@ -372,108 +373,158 @@ def _flag(condition: Q) -> Case:
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
-def _member_query(member_ids, counted: Q, ready_exam_ids: list[int]) -> tuple[str, list]:
+def _sql(query) -> tuple[str, tuple]:
+    return query.order_by().query.sql_with_params()
+
+
+def _member_query(member_ids, exam, start, end, ready_exam_ids: list[int]) -> tuple[str, list]:
     """One statement for the whole cohort: a row per member — the user's
-    fields, when they were last active, their attempt figures and rollup sums —
-    by username, and a row per objective (user id NULL) with the members'
-    pooled rollup sums.
+    fields, when they were last active, their attempt figures, readiness and
+    mastery — by username, and a row per objective (user id NULL) with the
+    members' pooled rollup sums.
 
-    Four reads — the users, their attempts, their rollups per member and per
-    objective — each summed and stacked (UNION ALL), then folded into one row
-    per member or objective by a last GROUP BY; `moment` is each read's latest
-    log-in, attempt started or answer, so the fold's MAX is the last activity.
-    Stacked rather than joined: a join of aggregated subqueries is planned
-    from row estimates, and a cohort just filled (estimated at one member) got
-    nested loops that summed every member's rows once per member. The rollups
-    are read once (`answers`, used twice, so computed once).
-
-    The attempts are read newest first per member (the (user, -submitted_at)
-    index gives that order): a running count of the counted attempts and one of
-    the readiness attempts rank each row among its own kind, so the latest
-    counted attempt and the last two at the readiness exams need no second read.
+    Each read is a row or a few a member, from the rollups kept at
+    finalization and practice checks (exams/rollups.py): the users, their
+    LearnerRollup (overall sums), their ExamRollups (count, best, latest; the
+    last two at the readiness exams), their attempts in progress (started, for
+    last activity) and, pooled per objective, their ObjectiveRollups. Only the
+    date filters read the attempts themselves: a window over the dated ones.
+    Each read is summed and stacked (UNION ALL), then folded into one row per
+    member or objective by a last GROUP BY; `moment` is each read's latest
+    log-in, answer, attempt started or finished, so the fold's MAX is the last
+    activity. Stacked rather than joined: a join of aggregated subqueries is
+    planned from row estimates, and a cohort just filled (estimated at one
+    member) got nested loops that read every member's rows once per member.
     """
     from accounts.models import User
 
-    readiness = Q(submitted_at__isnull=False, exam_id__in=ready_exam_ids)
-    newest_first = {
-        "partition_by": F("user_id"),
-        "order_by": F("submitted_at").desc(),
-        "frame": RowRange(start=None, end=0),
-    }
-    ranked = (
-        Attempt.objects.filter(user__in=member_ids)
-        .order_by()
-        .annotate(counted=_flag(counted), readiness=_flag(readiness))
-        .annotate(
-            counted_rank=Window(Count("pk", filter=Q(counted=1)), **newest_first),
-            readiness_rank=Window(Count("pk", filter=Q(readiness=1)), **newest_first),
-        )
-        .values_list(
-            "user_id",
-            "started_at",
-            "scaled_score",
-            "passed",
-            "counted",
-            "readiness",
-            "counted_rank",
-            "readiness_rank",
-        )
-    )
-    answers = ObjectiveRollup.objects.filter(user__in=member_ids).values_list(
-        "user_id", "objective_id", "last_at", "decayed_right", "decayed_total", "answers"
-    )
     users = User.objects.filter(pk__in=member_ids).values_list(
         "id", "username", "first_name", "last_name", "email", "last_login"
     )
-    users_sql, users_params = users.order_by().query.sql_with_params()
-    ranked_sql, ranked_params = ranked.query.sql_with_params()
-    answers_sql, answers_params = answers.order_by().query.sql_with_params()
-    # The padding NULLs are typed where no earlier read gives the column a type
-    # (PostgreSQL types a UNION's columns pairwise, left to right).
+    totals = LearnerRollup.objects.filter(user__in=member_ids).values_list(
+        "user_id", "last_at", "decayed_right", "decayed_total"
+    )
+    started = Attempt.objects.filter(
+        user__in=member_ids, status=Attempt.Status.IN_PROGRESS
+    ).values_list("user_id", "started_at")
+    dated = start is not None or end is not None
+    counted = Value(1) if exam is None else _flag(Q(exam_id=exam.pk))
+    records = (
+        ExamRollup.objects.filter(user__in=member_ids)
+        .annotate(counted=counted, passes=_flag(Q(latest_passed=True)))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("user_id")] if exam is None else [F("user_id"), F("counted")],
+                order_by=F("latest_at").desc(),
+            )
+        )
+        .values_list(
+            "user_id", "latest_at", "attempts", "best", "latest_score", "passes", "counted", "rank"
+        )
+    )
+    parts = [_sql(users), _sql(totals), _sql(started), _sql(records)]
+    figures = (
+        "NULL, NULL, NULL, NULL"
+        if dated
+        else (
+            "SUM(attempts) FILTER (WHERE counted = 1), MAX(best) FILTER (WHERE counted = 1), "
+            "MAX(latest_score) FILTER (WHERE counted = 1 AND rank = 1), "
+            "MAX(passes) FILTER (WHERE counted = 1 AND rank = 1)"
+        )
+    )
+    reads = [
+        f"""SELECT id AS user_id, CAST(NULL AS INTEGER) AS objective_id, username,
+                   first_name, last_name, email, last_login AS moment,
+                   CAST(NULL AS BIGINT) AS attempts, CAST(NULL AS BIGINT) AS best,
+                   CAST(NULL AS BIGINT) AS latest, CAST(NULL AS BIGINT) AS latest_passed,
+                   CAST(NULL AS BIGINT) AS readiness_attempts,
+                   CAST(NULL AS BIGINT) AS readiness_passes,
+                   CAST(NULL AS FLOAT) AS right_sum, CAST(NULL AS FLOAT) AS total_sum,
+                   CAST(NULL AS INTEGER) AS answer_count
+            FROM ({parts[0][0]}) users""",
+        f"""SELECT user_id, NULL, NULL, NULL, NULL, NULL, last_at,
+                   NULL, NULL, NULL, NULL, NULL, NULL, decayed_right, decayed_total, NULL
+            FROM ({parts[1][0]}) totals""",
+        f"""SELECT user_id, NULL, NULL, NULL, NULL, NULL, MAX(started_at),
+                   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM ({parts[2][0]}) started GROUP BY user_id""",
+        f"""SELECT user_id, NULL, NULL, NULL, NULL, NULL, MAX(latest_at), {figures},
+                   NULL, NULL, NULL, NULL, NULL
+            FROM ({parts[3][0]}) records GROUP BY user_id""",
+    ]
+    if ready_exam_ids:
+        # READY_RULE: the last two finalized attempts at the readiness exams,
+        # from each exam's latest and the one before it.
+        ready = ExamRollup.objects.filter(user__in=member_ids, exam_id__in=ready_exam_ids)
+        latest = ready.annotate(at=F("latest_at"), passes=_flag(Q(latest_passed=True)))
+        previous = ready.filter(previous_at__isnull=False).annotate(
+            at=F("previous_at"), passes=_flag(Q(previous_passed=True))
+        )
+        parts += [
+            _sql(latest.values_list("user_id", "at", "passes")),
+            _sql(previous.values_list("user_id", "at", "passes")),
+        ]
+        reads.append(
+            f"""SELECT user_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       COUNT(*), SUM(passes), NULL, NULL, NULL
+                FROM (
+                    SELECT user_id, passes,
+                           ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY at DESC) AS rank
+                    FROM ({parts[-2][0]} UNION ALL {parts[-1][0]}) entries
+                ) ranked
+                WHERE rank <= 2
+                GROUP BY user_id"""
+        )
+    if dated:
+        # The date filters count the attempts submitted between them: the
+        # latest of those ranked first per member (the (user, -submitted_at) index).
+        window = (
+            Attempt.objects.filter(_attempts_for(exam, start, end), user__in=member_ids)
+            .annotate(
+                passes=_flag(Q(passed=True)),
+                rank=Window(
+                    RowNumber(), partition_by=F("user_id"), order_by=F("submitted_at").desc()
+                ),
+            )
+            .values_list("user_id", "scaled_score", "passes", "rank")
+        )
+        parts.append(_sql(window))
+        reads.append(
+            f"""SELECT user_id, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*),
+                       MAX(scaled_score), MAX(scaled_score) FILTER (WHERE rank = 1),
+                       MAX(passes) FILTER (WHERE rank = 1), NULL, NULL, NULL, NULL, NULL
+                FROM ({parts[-1][0]}) dated GROUP BY user_id"""
+        )
+    objectives = (
+        ObjectiveRollup.objects.filter(user__in=member_ids)
+        .values("objective_id")
+        .annotate(
+            pooled_right=Sum("decayed_right"),
+            pooled_total=Sum("decayed_total"),
+            pooled_answers=Sum("answers"),
+        )
+        .values_list("objective_id", "pooled_right", "pooled_total", "pooled_answers")
+    )
+    parts.append(objectives.order_by().query.sql_with_params())
+    reads.append(
+        f"""SELECT NULL, objective_id, NULL, NULL, NULL, NULL, NULL,
+                   NULL, NULL, NULL, NULL, NULL, NULL, pooled_right, pooled_total, pooled_answers
+            FROM ({parts[-1][0]}) objectives"""
+    )
+    # The first read types every column (PostgreSQL types a UNION's columns
+    # pairwise, left to right, and an untyped NULL would be text).
+    stacked = "\n UNION ALL \n".join(reads)
     sql = f"""
-        WITH answers AS ({answers_sql})
         SELECT user_id, objective_id, MAX(username), MAX(first_name), MAX(last_name),
                MAX(email), MAX(moment), MAX(attempts), MAX(best), MAX(latest),
                MAX(latest_passed), MAX(readiness_attempts), MAX(readiness_passes),
                MAX(right_sum), MAX(total_sum), MAX(answer_count)
-        FROM (
-            SELECT id AS user_id, CAST(NULL AS INTEGER) AS objective_id, username,
-                   first_name, last_name, email, last_login AS moment, NULL AS attempts,
-                   NULL AS best, NULL AS latest, NULL AS latest_passed,
-                   NULL AS readiness_attempts, NULL AS readiness_passes,
-                   CAST(NULL AS FLOAT) AS right_sum, CAST(NULL AS FLOAT) AS total_sum,
-                   CAST(NULL AS INTEGER) AS answer_count
-            FROM ({users_sql}) users
-            UNION ALL
-            SELECT user_id, NULL, NULL, NULL, NULL, NULL,
-                   MAX(started_at),
-                   COUNT(*) FILTER (WHERE counted = 1),
-                   MAX(scaled_score) FILTER (WHERE counted = 1),
-                   MAX(scaled_score) FILTER (WHERE counted = 1 AND counted_rank = 1),
-                   MAX(CASE WHEN passed THEN 1 ELSE 0 END)
-                       FILTER (WHERE counted = 1 AND counted_rank = 1),
-                   COUNT(*) FILTER (WHERE readiness = 1 AND readiness_rank <= 2),
-                   COUNT(*) FILTER (WHERE readiness = 1 AND readiness_rank <= 2 AND passed),
-                   CAST(NULL AS FLOAT), CAST(NULL AS FLOAT), NULL
-            FROM ({ranked_sql}) ranked
-            GROUP BY user_id
-            UNION ALL
-            SELECT user_id, NULL, NULL, NULL, NULL, NULL, MAX(last_at),
-                   NULL, NULL, NULL, NULL, NULL, NULL,
-                   SUM(decayed_right), SUM(decayed_total), NULL
-            FROM answers
-            GROUP BY user_id
-            UNION ALL
-            SELECT NULL, objective_id, NULL, NULL, NULL, NULL, NULL,
-                   NULL, NULL, NULL, NULL, NULL, NULL,
-                   SUM(decayed_right), SUM(decayed_total), SUM(answers)
-            FROM answers
-            GROUP BY objective_id
-        ) reads
+        FROM ({stacked}) reads
         GROUP BY user_id, objective_id
         ORDER BY MAX(username)
     """
-    return sql, [*answers_params, *users_params, *ranked_params]
+    return sql, [p for _, params in parts for p in params]
 
 
 def cohort_report(
@@ -499,7 +550,7 @@ def cohort_report(
     ready_exams = readiness_exams(exams)
     counted = _attempts_for(exam, start, end)
     scale = rollups.growth(now)
-    sql, params = _member_query(member_ids, counted, [e.pk for e in ready_exams])
+    sql, params = _member_query(member_ids, exam, start, end, [e.pk for e in ready_exams])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()

@@ -12,7 +12,13 @@ from accounts.models import Cohort
 from exams import rollups
 from exams.forecast import MIN_ANSWERS, Blueprint, forecast, needed_raw
 from exams.forecast_backtest import backtest
-from exams.models import ObjectiveRollup, PracticeAnswer, PracticeSession, Question
+from exams.models import (
+    LearnerRollup,
+    ObjectiveRollup,
+    PracticeAnswer,
+    PracticeSession,
+    Question,
+)
 from exams.rollups import Evidence
 from tests.conftest import make_exam
 
@@ -98,6 +104,15 @@ def give_answers(user, exam, *, right: int, of: int):
             correct=good,
             last_at=NOW,
         )
+    # The learner's total, as rollups.record keeps it beside the objective rows.
+    LearnerRollup.objects.create(
+        user=user,
+        decayed_right=right * weight,
+        decayed_total=of * weight,
+        answers=of,
+        correct=right,
+        last_at=NOW,
+    )
 
 
 def test_the_learner_and_the_lead_see_the_forecast(client, bank, team_lead, learner, settings):

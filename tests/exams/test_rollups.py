@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from exams import rollups
 from exams.attempts import submit_attempt
-from exams.models import ObjectiveResult, ObjectiveRollup
+from exams.models import Attempt, ExamRollup, LearnerRollup, ObjectiveResult, ObjectiveRollup
 from exams.practice import check_answer, serve_next, start_session
 from tests.conftest import as_query, make_exam, right_answer, save, start, wrong_answer
 
@@ -115,9 +115,10 @@ def test_rollups_equal_a_recomputation_from_scratch(bank, learner, other_learner
             for a, b in zip(values[:2], rebuilt[key][:2], strict=True)
         )
 
+    # One row a learner (both answered) and one a learner and exam (both took it).
     call_command("rebuild_rollups")
     out = capsys.readouterr().out
-    assert f"{len(stored)} rollup rows checked against the answers: no drifts." in out
+    assert f"{len(stored) + 2 + 2} rollup rows checked against the answers: no drifts." in out
 
 
 def test_rebuild_rollups_reports_and_repairs_drift(bank, learner, capsys):
@@ -144,4 +145,93 @@ def test_the_migration_backfills_the_rollups_from_the_answers(bank, learner):
     migration = import_module("exams.migrations.0016_objective_rollups_and_readiness_exams")
     migration.backfill(apps, None)
     assert ObjectiveRollup.objects.filter(user=learner).exists()
+    assert not rollups.drift()
+
+
+def test_a_learners_total_is_their_objective_rows_summed(bank, learner):
+    exam = make_exam(questions=14)
+    attempt = start(learner, exam, NOW)
+    for item in attempt.items.order_by("position")[:4]:
+        save(attempt, item.position, right_answer(item.snapshot), now=NOW)
+    submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    practise(learner, [True, False], now=NOW + timedelta(hours=1))
+    rows = list(ObjectiveRollup.objects.filter(user=learner))
+    total = LearnerRollup.objects.get(user=learner)
+    assert (total.answers, total.correct) == (16, 5)
+    assert total.answers == sum(r.answers for r in rows)
+    assert total.correct == sum(r.correct for r in rows)
+    assert math.isclose(total.decayed_total, sum(r.decayed_total for r in rows), rel_tol=1e-12)
+    assert math.isclose(total.decayed_right, sum(r.decayed_right for r in rows), rel_tol=1e-12)
+    assert total.last_at == max(r.last_at for r in rows) == NOW + timedelta(hours=1, minutes=1)
+
+
+def test_an_exam_rollup_keeps_the_count_best_latest_and_the_one_before(bank, learner):
+    exam = make_exam(questions=14)
+    scores = []
+    for n, right in enumerate([6, 14, 2]):
+        when = NOW + timedelta(days=n)
+        attempt = start(learner, exam, when, seed=n)
+        for item in attempt.items.order_by("position")[:right]:
+            save(attempt, item.position, right_answer(item.snapshot), now=when)
+        attempt = submit_attempt(attempt=attempt, now=when + timedelta(minutes=20))
+        scores.append((attempt.scaled_score, attempt.passed, attempt.submitted_at))
+        row = ExamRollup.objects.get(user=learner, exam=exam)
+        assert row.attempts == n + 1
+        assert row.best == max(score for score, _, _ in scores)
+        assert (row.latest_score, row.latest_passed, row.latest_at) == scores[-1]
+        before = scores[-2][1:] if n else (None, None)
+        assert (row.previous_passed, row.previous_at) == before
+    assert [passed for _, passed, _ in scores] == [False, True, False]
+    assert not rollups.drift()
+
+
+def test_an_attempt_finalized_after_a_later_one_does_not_become_the_latest(bank, learner):
+    """An expired attempt ends at its deadline, however late it is noticed: the
+    rollup places it by that time, as a recomputation from the attempts does."""
+    exam = make_exam(questions=14)
+    # Two finalized attempts of one exam arrive out of order: the newer first
+    # (its time moved on, and the rollups rebuilt from it).
+    newer = start(learner, exam, NOW, seed=1)
+    submit_attempt(attempt=newer, now=NOW + timedelta(minutes=20))
+    Attempt.objects.filter(pk=newer.pk).update(submitted_at=NOW + timedelta(days=2))
+    rollups.rebuild(user_ids=[learner.pk])
+    older = start(learner, exam, NOW + timedelta(days=1), seed=3)
+    older = submit_attempt(attempt=older, now=NOW + timedelta(days=1, minutes=5))
+    row = ExamRollup.objects.get(user=learner, exam=exam)
+    assert row.latest_at == NOW + timedelta(days=2)
+    assert row.previous_at == older.submitted_at
+    assert row.attempts == 2
+    assert not rollups.drift()
+
+
+def test_drift_in_a_learners_total_or_an_exam_rollup_is_reported(bank, learner, capsys):
+    exam = make_exam(questions=14)
+    attempt = start(learner, exam, NOW)
+    submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    LearnerRollup.objects.filter(user=learner).update(correct=3)
+    ExamRollup.objects.filter(user=learner).update(best=999)
+    call_command("rebuild_rollups")
+    out = capsys.readouterr().out
+    assert f"drift: user {learner.pk}, all objectives: counts 3/14, answers say 0/14" in out
+    assert f"drift: user {learner.pk}, exam {exam.pk}: best 999 (attempts say " in out
+    assert not rollups.drift()
+    ExamRollup.objects.all().delete()
+    assert [what for _, _, what in rollups.drift().rows] == ["missing: 1 finalized attempt"]
+
+
+def test_the_second_migration_backfills_the_learner_and_exam_rollups(bank, learner):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    exam = make_exam(questions=14)
+    attempt = start(learner, exam, NOW)
+    submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    practise(learner, [True, False, True], now=NOW)
+    LearnerRollup.objects.all().delete()
+    ExamRollup.objects.all().delete()
+    migration = import_module("exams.migrations.0020_learner_and_exam_rollups")
+    migration.backfill(apps, None)
+    assert LearnerRollup.objects.get(user=learner).answers == 17
+    assert ExamRollup.objects.get(user=learner, exam=exam).attempts == 1
     assert not rollups.drift()

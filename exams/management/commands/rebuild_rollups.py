@@ -1,4 +1,5 @@
-"""Recompute the per-(learner, objective) rollups from the answers and report drift."""
+"""Recompute the rollups (per objective, per learner, per exam) from the answers and
+attempts, and report drift."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         found = rollups.drift()
-        for user_id, objective_id, what in found.rows[:50]:
-            self.stdout.write(f"drift: user {user_id}, objective {objective_id}: {what}")
+        for user_id, row, what in found.rows[:50]:
+            self.stdout.write(f"drift: user {user_id}, {row}: {what}")
         if len(found.rows) > 50:
             self.stdout.write(f"… and {len(found.rows) - 50} more")
         self.stdout.write(
