@@ -311,6 +311,15 @@ def test_markdown_is_kept_as_written():
         ("format: quizsite-bank/1\nquestions: []\n", YAML),
         ("Is water wet?{T}", GIFT),
         ("just: some yaml", YAML),
+        # GIFT questions may start with their text's format, or with HTML.
+        ("[markdown]Who is buried in **Grant's tomb**?{=no one ~Grant ~his wife}", GIFT),
+        ("[html]<p>Grant is buried in Grant's tomb.</p>{F}", GIFT),
+        ("<b>Grant</b> is buried in Grant's tomb.{F}", GIFT),
+        (
+            "<quiz><question type='cloze'><name><text>{1:SA:=x}</text></name></question></quiz>",
+            MOODLE_XML,
+        ),
+        ("[1, 2]", YAML),
     ],
 )
 def test_the_format_is_told_from_the_content(text, expected):
