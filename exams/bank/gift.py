@@ -131,8 +131,9 @@ def _question(where: str, raw: str) -> MoodleQuestion:
             "for the characters themselves)",
         )
     answers = text[start + 1 : finish].strip()
-    after = text[finish + 1 :].strip()
-    stem_raw = text[:start] + ("_____ " + after if after else "")
+    # As Moodle does: with text after the answers, the blank takes their place.
+    after = text[finish + 1 :]
+    stem_raw = text[:start] + ("_____" + after if after.strip() else "")
     stem = _text(stem_raw)
     general = Text("", stem.format)
     separator = answers.rfind("####")

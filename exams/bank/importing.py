@@ -50,6 +50,8 @@ FORMAT_LABELS = {YAML: "Quizsite bank (YAML/JSON)", GIFT: "Moodle GIFT", MOODLE_
 FULL_CREDIT = 0.9999
 _OURS = re.compile(r"^(format|domain|task_statements|cases|questions)\s*:", re.MULTILINE)
 _GIFT = re.compile(r"^\s*(::|\$CATEGORY:)|\{[^{}]*\}", re.MULTILINE)
+_GIFT_FORMAT = re.compile(r"\[(html|moodle|markdown|plain)\]")
+_XML_START = re.compile(r"<(\?xml|!|quiz\b)")
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,13 @@ def parse_mapping(values: Sequence[str]) -> dict[str, str]:
 def detect_format(text: str) -> str:
     """YAML, GIFT or MOODLE_XML, from the text itself."""
     head = text.lstrip("\ufeff \t\r\n")
-    if head.startswith("<"):
+    if _XML_START.match(head):
         return MOODLE_XML
+    if _GIFT_FORMAT.match(head):
+        return GIFT
+    if head.startswith("<"):
+        # A GIFT question may start with HTML; anything else is for the XML reader to refuse.
+        return GIFT if _GIFT.search(text) else MOODLE_XML
     if head.startswith(("{", "[")) or _OURS.search(text):
         return YAML
     if _GIFT.search(text):

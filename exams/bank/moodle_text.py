@@ -4,7 +4,8 @@ Moodle stores each text with a format: HTML, "Moodle auto-format" (HTML allowed,
 newlines kept as line breaks), Markdown or plain text. The bank holds Markdown,
 so HTML is first cut down by nh3 to the tags the site's Markdown renderer allows
 (no scripts, styles, frames, event handlers or `javascript:` links; images go,
-since their files are not imported) and then written as Markdown by markdownify.
+since their files are not imported, and links to Moodle's own files and pages
+keep only their text) and then written as Markdown by markdownify.
 Plain text is escaped so that it shows as written. Markdown is kept as it is:
 the site sanitizes Markdown whenever it renders it.
 """
@@ -62,6 +63,9 @@ def to_markdown(text: str, text_format: str) -> Converted:
         url_schemes=ALLOWED_URL_SCHEMES,
         strip_comments=True,
         link_rel=None,
+        # Links to Moodle's own files (@@PLUGINFILE@@) and pages are relative and
+        # would lead nowhere here: only their text is kept.
+        url_relative="deny",
     )
     markdown = markdownify(clean, heading_style="ATX", bullets="-", escape_misc=True)
     # markdownify writes a <br> as two trailing spaces, which the bank trims

@@ -151,6 +151,34 @@ def test_errors_are_listed_and_there_is_nothing_to_confirm(instructor_client, bl
     assert '<form method="post"' not in page
 
 
+def test_an_instructor_imports_a_moodle_xml_export_with_nested_categories(
+    instructor_client, blueprint
+):
+    content = (FIXTURES / "moodle-export.xml").read_bytes()
+    url = preview_url(upload(instructor_client, "export.xml", content))
+
+    first = instructor_client.get(url).content.decode()
+    assert "Moodle XML file" in first
+    assert "Default for AIF-C01/Evaluation — 3 question(s)" in first
+    assert "Default for AIF-C01/Evaluation/Metrics — 6 question(s)" in first
+    # Evaluation mapped, Metrics to the default objective.
+    options = {"map-0": "3.3.1.1", "objective": "3.3.2.1", "skip_unsupported": "on"}
+    page = instructor_client.get(url, options).content.decode()
+    assert "4 created" in page and "Skipped (5)" in page
+    assert "is an embedded answers (cloze) question" in page
+    assert Question.objects.count() == 0
+
+    response = instructor_client.post(url, confirm_data(page), follow=True)
+
+    assert "Imported export.xml: 4 created" in response.content.decode()
+    assert dict(Question.objects.values_list("external_id", "objective__code")) == {
+        "evaluation-benchmark": "3.3.1.1",
+        "evaluation-benchmark-2": "3.3.1.1",
+        "evaluation-human-evaluation-cost": "3.3.1.1",
+        "metrics-metric-to-task": "3.3.2.1",
+    }
+
+
 def test_an_xml_bomb_is_refused_with_a_clear_message(instructor_client, blueprint):
     url = preview_url(
         upload(instructor_client, "lol.xml", (FIXTURES / "billion-laughs.xml").read_bytes())

@@ -353,3 +353,154 @@ def test_an_extra_match_is_offered_but_is_nobody_s_partner(blueprint):
     wrong = dict(snapshot.key)
     wrong[next(iter(wrong))] = extra
     assert not snapshot.grade({"matches": wrong})
+
+
+# --- files laid out as Moodle's own export writes them -------------------------
+
+EXPORT_GIFT = FIXTURES / "moodle-export.gift"
+EXPORT_XML = FIXTURES / "moodle-export.xml"
+# A full category path, and a nested category by its last part.
+EXPORT_MAP = [
+    "--map",
+    "$course$/top/Default for AIF-C01/Evaluation=3.3.1.1",
+    "--map",
+    "Metrics=3.3.2.1",
+]
+EXPORT_SKIPPED = [
+    ("metrics-describe-bertscore", "Describe BERTScore", "an essay"),
+    ("metrics-threshold", "Threshold", "a numerical"),
+    ("metrics-acronym", "Acronym", "a short answer"),
+    ("metrics-about-this-section", "About this section", "a description (text only, no answer)"),
+]
+
+
+def load_export(capsys, path, *args) -> str:
+    call_command("load_bank", str(path), *EXPORT_MAP, *args)
+    return capsys.readouterr().out
+
+
+def test_a_moodle_gift_export_loads_every_mapped_type(blueprint, capsys):
+    out = load_export(capsys, EXPORT_GIFT, "--skip-unsupported")
+
+    assert "Bank loaded: 4 created" in out
+    for external_id, name, article_type in EXPORT_SKIPPED:
+        assert f"Skipped {external_id}: Moodle question '{name}' (line" in out
+        assert f"is {article_type} question, which the bank cannot hold" in out
+    # Two questions named "Benchmark" in one category: distinct ids, in file order.
+    single = question("evaluation-benchmark")
+    assert (single.kind, single.objective.code) == ("single", "3.3.1.1")
+    # [html] with Moodle's escapes; the link to a Moodle file keeps its text only.
+    assert single.stem == (
+        "Which metric compares a generated summary with a reference summary?\n\nSee the handout."
+    )
+    assert options_of(single) == [
+        ("ROUGE", "", True, "Right: it counts overlapping n-grams."),
+        ("Perplexity", "", False, "That scores a model's own predictions, with no reference."),
+        ("Latency", "", False, "Speed, not quality."),  # its feedback in [plain]
+        ("F1 score of a classifier", "", False, "That needs class labels."),
+    ]
+    assert single.explanation == (
+        "ROUGE is recall-oriented: see "
+        "[Amazon Bedrock model evaluation](https://aws.amazon.com/bedrock/)."
+    )
+    true_false = question("evaluation-benchmark-2")
+    assert options_of(true_false) == [
+        ("True", "", False, "It needs people's time for every output."),
+        ("False", "", True, "Right."),
+    ]
+    assert true_false.explanation == "Automatic metrics cost compute only."
+    # Three keys of 33.33333 % and a negative one: multiple response, the stem says how many.
+    multiple = question("evaluation-evaluation-methods")
+    assert multiple.kind == "multiple"
+    assert [c.is_correct for c in multiple.choices.all()] == [True, True, True, False]
+    assert multiple.stem == "Which of these evaluate a fine-tuned model? (Choose three.)"
+    matching = question("metrics-metric-to-task")
+    assert (matching.kind, matching.objective.code) == ("matching", "3.3.2.1")
+    assert matching.stem == "Match each metric<br>\nto the task it scores."  # [moodle]
+    assert [(c.text, c.match) for c in matching.choices.all()] == [
+        ("BLEU", "Translation"),
+        ("ROUGE", "Summarization"),
+        ("**Accuracy**", "Classification"),  # its prompt in [markdown]
+        ("", "Image generation"),
+    ]
+    assert matching.explanation == "Each metric suits *one* kind of output."
+
+
+def test_a_moodle_xml_export_loads_every_mapped_type(blueprint, capsys):
+    out = load_export(capsys, EXPORT_XML, "--skip-unsupported")
+
+    assert "Bank loaded: 4 created" in out
+    for external_id, name, article_type in [
+        *EXPORT_SKIPPED,
+        ("metrics-metric-names", "Metric names", "an embedded answers (cloze)"),
+    ]:
+        assert f"Skipped {external_id}: Moodle question '{name}' (question" in out
+        assert f"is {article_type} question" in out
+    assert "Note: evaluation-benchmark: 1 image(s) or file(s) not imported" in out
+    single = question("evaluation-benchmark")
+    assert single.stem == "Which metric compares a generated summary with a reference summary?"
+    # Moodle's combined feedback, hints and tags are not kept; each answer's feedback is.
+    assert options_of(single) == [
+        ("ROUGE", "", True, "Right."),
+        ("Perplexity", "", False, "No reference is involved."),
+        ("Latency \\< 1 s", "", False, "Speed, not quality."),  # plain text, escaped
+    ]
+    multiple = question("evaluation-benchmark-2")  # the same name again
+    assert (multiple.kind, multiple.stem) == (
+        "multiple",
+        "Which are **automatic** metrics? (Choose two.)",
+    )
+    assert [c.is_correct for c in multiple.choices.all()] == [True, True, False, False]
+    assert multiple.explanation == "Human review is not automatic."
+    true_false = question("evaluation-human-evaluation-cost")
+    assert true_false.stem == "Human evaluation is<br>\nalways cheaper than automatic evaluation."
+    assert [(c.text, c.is_correct) for c in true_false.choices.all()] == [
+        ("True", False),
+        ("False", True),
+    ]
+    matching = question("metrics-metric-to-task")
+    assert [(c.text, c.match) for c in matching.choices.all()] == [
+        ("BLEU", "Translation"),
+        ("ROUGE", "Summarization"),
+        ("**Accuracy**", "Classification"),
+        ("", "Image generation"),
+    ]
+    # No general feedback: the explanation gives the pairs.
+    assert matching.explanation == (
+        "The pairs: BLEU → Translation; ROUGE → Summarization; **Accuracy** → Classification."
+    )
+
+
+@pytest.mark.parametrize(("path", "unsupported"), [(EXPORT_GIFT, 4), (EXPORT_XML, 5)])
+def test_a_moodle_export_with_unsupported_types_loads_nothing(blueprint, capsys, path, unsupported):
+    before = counts()
+
+    with pytest.raises(CommandError, match=f"^{unsupported} problem"):
+        load_export(capsys, path)
+
+    err = capsys.readouterr().err
+    assert err.count("skip unsupported questions (--skip-unsupported)") == unsupported
+    assert "'Describe BERTScore'" in err and "is an essay question" in err
+    assert counts() == before
+
+
+@pytest.mark.parametrize("path", [EXPORT_GIFT, EXPORT_XML])
+def test_a_moodle_export_dry_run_then_load_twice(blueprint, capsys, path):
+    before = counts()
+    out = load_export(capsys, path, "--skip-unsupported", "--dry-run")
+    assert out.startswith("Dry run, nothing was changed. Loading would give: 4 created")
+    assert "Would add evaluation-benchmark-2" in out and "Would skip metrics-acronym" in out
+    assert counts() == before
+
+    load_export(capsys, path, "--skip-unsupported")
+    loaded = counts()
+    out = load_export(capsys, path, "--skip-unsupported")
+
+    assert (
+        "Bank loaded: 0 created, 0 updated to a new version, 0 with a new status, 4 unchanged"
+        in out
+    )
+    assert counts() == loaded
+    assert (
+        QuestionVersion.objects.filter(question__external_id__startswith="evaluation-").count() == 3
+    )

@@ -311,6 +311,15 @@ def test_markdown_is_kept_as_written():
         ("format: quizsite-bank/1\nquestions: []\n", YAML),
         ("Is water wet?{T}", GIFT),
         ("just: some yaml", YAML),
+        # GIFT questions may start with their text's format, or with HTML.
+        ("[markdown]Who is buried in **Grant's tomb**?{=no one ~Grant ~his wife}", GIFT),
+        ("[html]<p>Grant is buried in Grant's tomb.</p>{F}", GIFT),
+        ("<b>Grant</b> is buried in Grant's tomb.{F}", GIFT),
+        (
+            "<quiz><question type='cloze'><name><text>{1:SA:=x}</text></name></question></quiz>",
+            MOODLE_XML,
+        ),
+        ("[1, 2]", YAML),
     ],
 )
 def test_the_format_is_told_from_the_content(text, expected):
@@ -346,3 +355,34 @@ def test_xml_questions_without_a_name_are_named_after_their_text():
     )
 
     assert question.name == "LoRA trains small adapter matrices."
+
+
+def test_gift_missing_word_blank_takes_the_place_of_the_braces():
+    (question,) = parse_gift("::Hometown::Jesus Christ was from {=Nazareth ~Jerusalem ~Bethlehem}.")
+
+    assert question.text.text == "Jesus Christ was from _____."
+
+
+def test_gift_moodle_format_keeps_line_breaks():
+    (question,) = parse_gift(r"[moodle]First line\nsecond line{T}")
+
+    assert question.text == Text("First line\nsecond line", "moodle")
+    assert to_markdown(question.text.text, question.text.format).markdown == (
+        "First line<br>\nsecond line"
+    )
+
+
+def test_links_to_moodle_files_and_pages_keep_their_text_only():
+    """Moodle's links to its own files (@@PLUGINFILE@@) and pages are relative: here
+    they would lead nowhere."""
+    converted = to_markdown(
+        '<p><a href="@@PLUGINFILE@@/bonjour.mp3">Listen to this greeting:</a> then '
+        '<a href="/mod/page/view.php?id=3">read this</a> or '
+        '<a href="https://docs.moodle.org/">the docs</a></p>',
+        "html",
+    )
+
+    assert converted.markdown == (
+        "Listen to this greeting: then read this or [the docs](https://docs.moodle.org/)"
+    )
+    assert converted.media == 1
