@@ -265,8 +265,8 @@ def test_the_cohort_page_runs_constant_queries(
     url = reverse("exams:cohort_detail", args=[cohort.pk])
     # 1 session, 2 user, 3 the cohort (led by this user), 4 the exams open to it,
     # 5 its members, one row each — user fields, last activity, attempt figures
-    # (count, best, latest, the last two at the readiness exam), rollup sums —
-    # and its objectives' pooled rollup sums, 6 the readiness exam's blueprint,
+    # (count, best, latest, the last two at the readiness exam: the ExamRollups),
+    # overall mastery (the LearnerRollups) — and its objectives' pooled rollup sums, 6 the readiness exam's blueprint,
     # 7 the objectives, 8 the weekly trend, 9 the rollups of the page's members
     # (heatmap, forecasts), 10 the readiness attempts quoted for the members
     # shown, 11 "is a team lead?" for the menu, 12 the exams again (the filter's
@@ -357,6 +357,87 @@ def test_ready_to_book_counts_only_the_readiness_exam(lead_client, bank, cohort,
     finished_attempt(learner, quiz, raw=0, when=NOW + timedelta(minutes=30), seed=5)
     (row,) = lead_client.get(url).context["report"].members
     assert not row.ready and "fail at 700" in row.ready_reason
+
+
+def test_the_last_two_at_several_readiness_exams_are_the_latest_two_of_either(
+    lead_client, bank, cohort, learner
+):
+    first = make_exam(questions=20, slug="first", title="First", is_readiness=True)
+    second = make_exam(questions=20, slug="second", title="Second", is_readiness=True)
+    url = reverse("exams:cohort_detail", args=[cohort.pk])
+
+    def judged():
+        (row,) = lead_client.get(url).context["report"].members
+        return row.ready, [(e.exam, e.score) for e in row.evidence]
+
+    finished_attempt(learner, first, raw=16, when=NOW - timedelta(days=4), seed=1)  # 820 pass
+    finished_attempt(learner, second, raw=15, when=NOW - timedelta(days=3), seed=2)  # 775 pass
+    assert judged() == (True, [("Second", 775), ("First", 820)])
+    finished_attempt(learner, first, raw=5, when=NOW - timedelta(days=2), seed=3)  # 325 fail
+    assert judged() == (False, [("First", 325), ("Second", 775)])
+    finished_attempt(learner, second, raw=15, when=NOW - timedelta(days=1), seed=4)  # pass
+    assert judged() == (False, [("Second", 775), ("First", 325)])
+    finished_attempt(learner, second, raw=16, when=NOW, seed=5)  # pass
+    assert judged() == (True, [("Second", 820), ("Second", 775)])
+
+
+def test_the_rollups_and_the_attempts_give_the_same_figures(
+    lead_client, bank, cohort, learner, other_learner
+):
+    """Unfiltered (and by exam), a member's count, best and latest come from their
+    ExamRollups; with dates, from the attempts themselves. Dates that cover
+    every attempt give the same figures."""
+    Membership.objects.create(user=other_learner, cohort=cohort, role="learner")
+    Membership.objects.create(user=make_user("nadia"), cohort=cohort, role="learner")
+    mock = make_exam(questions=20, slug="mock")
+    quiz = make_exam(questions=5, slug="quiz")
+    for n, (user, exam, raw, days) in enumerate(
+        [
+            (learner, mock, 15, 9),
+            (learner, quiz, 5, 6),
+            (learner, mock, 9, 3),
+            (other_learner, quiz, 2, 5),
+            (other_learner, mock, 18, 4),
+        ]
+    ):
+        finished_attempt(user, exam, raw=raw, when=NOW - timedelta(days=days), seed=n)
+    url = reverse("exams:cohort_detail", args=[cohort.pk])
+    everything = {"start": (NOW - timedelta(days=30)).date().isoformat()}
+
+    def figures(params):
+        report = lead_client.get(url, params).context["report"]
+        return {
+            m.username: (m.attempts, m.best, m.latest, m.latest_passed, m.ready)
+            for m in report.members
+        }
+
+    for params in ({}, {"exam": "mock"}, {"exam": "quiz"}):
+        assert figures(params) == figures({**params, **everything})
+    assert figures({})[learner.username] == (3, 1000, 505, False, False)  # best: the quiz
+    assert figures({"exam": "quiz"})[learner.username] == (1, 1000, 1000, True, False)
+    assert figures({})[other_learner.username][:4] == (2, 910, 910, True)
+    assert figures({})["nadia"] == (0, None, None, None, False)  # no attempts
+
+
+def test_last_activity_is_the_latest_log_in_attempt_started_or_finished(
+    lead_client, bank, cohort, learner
+):
+    exam = make_exam(questions=20)
+    User.objects.filter(pk=learner.pk).update(last_login=NOW - timedelta(days=30))
+    url = reverse("exams:cohort_detail", args=[cohort.pk])
+
+    def last_active():
+        report = lead_client.get(url).context["report"]
+        return next(m.last_active for m in report.members if m.user_id == learner.pk)
+
+    assert last_active() == NOW - timedelta(days=30)
+    done = finished_attempt(learner, exam, raw=10, when=NOW - timedelta(days=20), seed=1)
+    assert last_active() == done.submitted_at
+    running = start(learner, exam, NOW - timedelta(days=10), seed=2)
+    assert last_active() == running.started_at
+    later = start(learner, make_exam(questions=5, slug="quiz"), NOW, seed=3)
+    submit_attempt(attempt=later, now=NOW + timedelta(minutes=1))
+    assert last_active() == NOW + timedelta(minutes=1)
 
 
 def test_the_exam_filter_lists_only_exams_open_to_the_cohort(lead_client, bank, cohort):
