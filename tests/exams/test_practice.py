@@ -334,8 +334,8 @@ def test_check_and_next_run_a_constant_number_of_queries(
     # 1 session, 2 user, 3 SAVEPOINT (check_answer's transaction inside the
     # test's), 4 the session, locked, 5 INSERT the answer, 6 upsert the FSRS card,
     # 7 UPDATE the session (checked), 8 upsert the objective's rollup,
-    # 9 RELEASE SAVEPOINT.
-    with django_assert_num_queries(9):
+    # 9 upsert the learner's total rollup, 10 RELEASE SAVEPOINT.
+    with django_assert_num_queries(10):
         assert (
             learner_client.post(
                 reverse("exams:practice_check", args=[session.pk]), data, headers=HTMX
