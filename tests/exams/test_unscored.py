@@ -151,3 +151,23 @@ def test_a_plain_draft_is_never_drawn_even_as_unscored(bank, learner):
     exam = make_exam(questions=20, unscored_count=10)
     attempt = start(learner, exam, NOW)
     assert not attempt.items.filter(question__in=questions).exists()
+
+
+def test_an_unshuffled_exam_does_not_place_its_unscored_items_where_they_can_be_told(bank, learner):
+    """In objective order, an unscored item is not always its objective's last one."""
+    exam = make_exam(questions=42, unscored_count=10, shuffle_questions=False)
+    last = not_last = 0
+    for seed in range(5):
+        attempt = start(learner, exam, NOW, seed=seed)
+        blocks: dict[int, list[bool]] = {}
+        for objective, scored in attempt.items.order_by("position").values_list(
+            "objective_id", "scored"
+        ):
+            blocks.setdefault(objective, []).append(scored)
+        for flags in blocks.values():
+            for n, scored in enumerate(flags):
+                if not scored:
+                    last, not_last = last + (n == len(flags) - 1), not_last + (n < len(flags) - 1)
+        submit_attempt(attempt=attempt, now=NOW)
+    assert last + not_last == 50
+    assert not_last >= 15, (last, not_last)  # about two in three when placed at random
