@@ -89,3 +89,21 @@ def test_the_home_page_says_when_an_exam_opens_or_that_the_limit_is_reached(clie
     assert reverse("exams:exam_start", args=[later.slug]) not in page
     assert reverse("exams:exam_start", args=[limited.slug]) not in page
     assert reverse("exams:exam_start", args=[open_one.slug]) in page
+
+
+def test_a_first_visit_offers_an_exam_that_is_open(client, bank, learner):
+    # "A later one" comes first by title, but it cannot be started yet.
+    later = make_exam(title="A later one", opens_at=timezone.now() + timedelta(days=2))
+    open_one = make_exam(title="B open one")
+    client.force_login(learner)
+    page = client.get(reverse("exams:home")).content.decode()
+    assert "Take your first mock exam" in page
+    assert reverse("exams:exam_start", args=[later.slug]) not in page
+    assert reverse("exams:exam_start", args=[open_one.slug]) in page
+
+
+def test_a_first_visit_with_no_exam_open_offers_none(client, bank, learner):
+    make_exam(title="Later", opens_at=timezone.now() + timedelta(days=2))
+    client.force_login(learner)
+    page = client.get(reverse("exams:home")).content.decode()
+    assert "Take your first mock exam" not in page and "This exam opens on" in page
