@@ -100,7 +100,10 @@ def _draw_questions(exam: Exam, rng: random.Random) -> list[tuple[_Question, boo
     if exam.shuffle_questions:
         rng.shuffle(units)
     elif any(not unit.scored for unit in units):
-        # Unshuffled, unscored items still sit among the others, by objective.
+        # Unshuffled, unscored items still sit among the others, by objective:
+        # in random order within each objective (drawn last, they would
+        # otherwise end every objective's run of questions).
+        rng.shuffle(units)
         order = {o: n for n, o in enumerate(objective_ids)}
         units.sort(key=lambda unit: order[objective_of[unit.questions[0]]])
     chosen = [(question, unit.scored) for unit in units for question in unit.questions]

@@ -42,9 +42,9 @@ Z80 = 1.2815515655446004  # the normal quantile of 0.9: 80 % lies within Â±Z80 Ï
 
 @dataclass(frozen=True)
 class Blueprint:
-    """What a forecast predicts: an exam's objective weights, length and pass mark."""
+    """What a forecast predicts: an exam's objective weights, its scored items and pass mark."""
 
-    weights: Mapping[int, int]
+    weights: Mapping[int, float]
     question_count: int
     pass_mark: int
     title: str = ""

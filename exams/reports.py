@@ -28,7 +28,9 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -42,6 +44,7 @@ from exams.models import (
     Attempt,
     AttemptItem,
     Exam,
+    ExamArea,
     ExamObjective,
     ExamRollup,
     LearnerRollup,
@@ -325,10 +328,41 @@ def readiness_exams(exams: Iterable[Exam]) -> list[Exam]:
 
 
 def blueprint_of(exam: Exam | None) -> Blueprint | None:
+    """What the forecast predicts on `exam` (one query): each objective's weight,
+    a task statement's or domain's spread evenly over its objectives as the
+    draw spreads it, and the scored items only (unscored ones count in no score)."""
     if exam is None:
         return None
-    weights = dict(ExamObjective.objects.filter(exam=exam).values_list("objective_id", "weight"))
-    return Blueprint(weights, exam.question_count, exam.pass_mark, exam.title)
+    own = ExamObjective.objects.filter(exam=exam, objective=OuterRef("pk"))
+    task = ExamArea.objects.filter(exam=exam, task_statement=OuterRef("task_statement"))
+    domain = ExamArea.objects.filter(exam=exam, domain=OuterRef("task_statement__domain"))
+    rows = list(
+        Objective.objects.annotate(
+            own=Subquery(own.values("weight")[:1]),
+            task=Subquery(task.values("weight")[:1]),
+            domain=Subquery(domain.values("weight")[:1]),
+        )
+        .filter(Q(own__isnull=False) | Q(task__isnull=False) | Q(domain__isnull=False))
+        .order_by()
+        .values_list(
+            "pk", "task_statement_id", "task_statement__domain_id", "own", "task", "domain"
+        )
+    )
+    in_task: dict[int, int] = {}
+    in_domain: dict[int, int] = {}
+    for _, task_id, domain_id, _, task_weight, domain_weight in rows:
+        if task_weight is not None:
+            in_task[task_id] = in_task.get(task_id, 0) + 1
+        if domain_weight is not None:
+            in_domain[domain_id] = in_domain.get(domain_id, 0) + 1
+    weights: dict[int, float] = {}
+    for objective_id, task_id, domain_id, own_weight, task_weight, domain_weight in rows:
+        weights[objective_id] = (
+            (own_weight or 0)
+            + (task_weight / in_task[task_id] if task_weight is not None else 0)
+            + (domain_weight / in_domain[domain_id] if domain_weight is not None else 0)
+        )
+    return Blueprint(weights, exam.scored_count, exam.pass_mark, exam.title)
 
 
 def _attempts_for(exam=None, start=None, end=None) -> Q:

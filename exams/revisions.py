@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.validators import validate_slug
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from exams.bank.history import bump_revisions, stale_edit_message
 from exams.bank.loader import (
@@ -38,6 +38,8 @@ from exams.models import (
     Case,
     Choice,
     Exam,
+    ExamArea,
+    ExamObjective,
     Objective,
     PracticeAnswer,
     Question,
@@ -316,19 +318,21 @@ def where_used(question: Question) -> Usage:
     for exam_id, status, n in rows:
         open_now = status == Attempt.Status.IN_PROGRESS
         counts.setdefault(exam_id, {True: 0, False: 0})[open_now] += n
+    objective = question.objective_id
+    # A blueprint covers the objective by its own weight, or by its task statement's or domain's.
+    by_objective = ExamObjective.objects.filter(exam=OuterRef("pk"), objective=objective)
+    by_area = ExamArea.objects.filter(exam=OuterRef("pk")).filter(
+        Q(task_statement__objectives=objective) | Q(domain__task_statements__objectives=objective)
+    )
     exams = (
-        Exam.objects.filter(Q(exam_objectives__objective=question.objective_id) | Q(pk__in=counts))
-        .annotate(
-            covers=Count(
-                "exam_objectives", filter=Q(exam_objectives__objective=question.objective_id)
-            )
-        )
+        Exam.objects.annotate(covers=Exists(by_objective) | Exists(by_area))
+        .filter(Q(covers=True) | Q(pk__in=counts))
         .order_by("title")
     )
     uses = [
         ExamUse(
             exam=exam,
-            can_draw=exam.covers > 0,
+            can_draw=exam.covers,
             in_progress=counts.get(exam.pk, {}).get(True, 0),
             finished=counts.get(exam.pk, {}).get(False, 0),
         )

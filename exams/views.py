@@ -101,6 +101,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context["first_run"] = not (
             context["in_progress"] or context["recent"] or context["has_progress"]
         )
+        # A first visit offers the first exam that can be started now.
+        context["first_exam"] = next((e for e in exams if e.refusal_now is None), None)
     return render(request, "exams/home.html", context)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,9 +60,13 @@ def test_an_untimed_exam_stays_untimed(bank, learner):
 
 def test_the_clock_and_the_result_show_the_extended_time(client, exam, learner):
     Accommodation.objects.create(user=learner, extra_time_percent=50)
-    attempt = start(learner, exam)  # the page reads the server's clock: started now
+    attempt = start(learner, exam, NOW)
     client.force_login(learner)
-    take = client.get(reverse("exams:attempt_take", args=[attempt.pk])).content.decode()
+    # 40 minutes in: past the plain 30, the countdown has the extended time's last 5.
+    with time_machine.travel(NOW + timedelta(minutes=40), tick=False):
+        response = client.get(reverse("exams:attempt_take", args=[attempt.pk]))
+    take = response.content.decode()
+    assert response["X-Seconds-Left"] == "300" and 'data-seconds-left="300"' in take
     assert '<span class="clock-note">extended</span>' in take
     done = submit_attempt(attempt=attempt, now=timezone.now())
     result = client.get(reverse("exams:attempt_result", args=[done.pk])).content.decode()

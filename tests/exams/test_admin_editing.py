@@ -327,6 +327,31 @@ def test_where_used_counts_exams_and_attempts_without_naming_learners(
     assert learner.username not in page and other_learner.username not in page
 
 
+def test_where_used_knows_exams_weighted_by_task_statement_or_domain(bank):
+    from exams.models import Domain, ExamArea, ExamObjective, Question, TaskStatement
+    from exams.revisions import where_used
+
+    question = Question.objects.published().first()
+    task = question.objective.task_statement
+    for title, area in (
+        ("By domain", {"domain": task.domain}),
+        ("By task", {"task_statement": task}),
+    ):
+        exam = make_exam(title=title)
+        ExamObjective.objects.filter(exam=exam).delete()
+        ExamArea.objects.create(exam=exam, weight=1, **area)
+    elsewhere = make_exam(title="Elsewhere")
+    ExamObjective.objects.filter(exam=elsewhere).delete()
+    other = Domain.objects.create(code="9", title="Other")
+    ExamArea.objects.create(exam=elsewhere, domain=other)
+    TaskStatement.objects.create(domain=other, code="9.1", title="A task")
+    usage = where_used(question)
+    assert [(u.exam.title, u.can_draw) for u in usage.exams] == [
+        ("By domain", True),
+        ("By task", True),
+    ]
+
+
 # --- the choice rows fit the kind -------------------------------------------
 
 

@@ -66,13 +66,27 @@ def test_the_attempt_in_progress_resumes_even_at_the_limit(bank, learner):
     assert start(learner, exam, NOW + timedelta(minutes=1)).pk == attempt.pk
 
 
-def test_the_start_view_refuses_with_the_reason_and_creates_nothing(client, bank, learner):
-    exam = make_exam(opens_at=timezone.now() + timedelta(days=2))
+@pytest.mark.parametrize(
+    ("terms", "reason"),
+    [
+        ({"opens_at": timedelta(days=2)}, "This exam opens on"),
+        ({"closes_at": -timedelta(minutes=1)}, "This exam closed on"),
+        ({"max_attempts": 1}, "You have used the one attempt this exam allows."),
+    ],
+)
+def test_the_start_view_refuses_with_the_reason_and_creates_nothing(
+    client, bank, learner, terms, reason
+):
+    now = timezone.now()
+    exam = make_exam(**{k: now + v if k.endswith("_at") else v for k, v in terms.items()})
+    if "max_attempts" in terms:
+        submit_attempt(attempt=start(learner, exam, now), now=now)
+    before = (Attempt.objects.count(), AttemptItem.objects.count())
     client.force_login(learner)
     response = client.post(reverse("exams:exam_start", args=[exam.slug]))
     assert response.status_code == 403
-    assert "This exam opens on" in response.content.decode()
-    assert not Attempt.objects.exists()
+    assert reason in response.content.decode()
+    assert (Attempt.objects.count(), AttemptItem.objects.count()) == before
 
 
 def test_the_home_page_says_when_an_exam_opens_or_that_the_limit_is_reached(client, bank, learner):
@@ -89,3 +103,21 @@ def test_the_home_page_says_when_an_exam_opens_or_that_the_limit_is_reached(clie
     assert reverse("exams:exam_start", args=[later.slug]) not in page
     assert reverse("exams:exam_start", args=[limited.slug]) not in page
     assert reverse("exams:exam_start", args=[open_one.slug]) in page
+
+
+def test_a_first_visit_offers_an_exam_that_is_open(client, bank, learner):
+    # "A later one" comes first by title, but it cannot be started yet.
+    later = make_exam(title="A later one", opens_at=timezone.now() + timedelta(days=2))
+    open_one = make_exam(title="B open one")
+    client.force_login(learner)
+    page = client.get(reverse("exams:home")).content.decode()
+    assert "Take your first mock exam" in page
+    assert reverse("exams:exam_start", args=[later.slug]) not in page
+    assert reverse("exams:exam_start", args=[open_one.slug]) in page
+
+
+def test_a_first_visit_with_no_exam_open_offers_none(client, bank, learner):
+    make_exam(title="Later", opens_at=timezone.now() + timedelta(days=2))
+    client.force_login(learner)
+    page = client.get(reverse("exams:home")).content.decode()
+    assert "Take your first mock exam" not in page and "This exam opens on" in page

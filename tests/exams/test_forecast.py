@@ -13,12 +13,18 @@ from exams import rollups
 from exams.forecast import MIN_ANSWERS, Blueprint, forecast, needed_raw
 from exams.forecast_backtest import backtest
 from exams.models import (
+    Domain,
+    ExamArea,
+    ExamObjective,
     LearnerRollup,
+    Objective,
     ObjectiveRollup,
     PracticeAnswer,
     PracticeSession,
     Question,
+    TaskStatement,
 )
+from exams.reports import blueprint_of, learner_forecast
 from exams.rollups import Evidence
 from tests.conftest import make_exam
 
@@ -86,9 +92,10 @@ def test_needed_raw_follows_the_rounding_of_scaled_scores():
     assert needed_raw(Blueprint({1: 1}, 10, 100)) == 0
 
 
-def give_answers(user, exam, *, right: int, of: int):
+def give_answers(user, exam, *, right: int, of: int, objectives=None):
     """Rollups for `user`: `of` answers, `right` of them right, over the exam's objectives."""
-    objectives = list(exam.exam_objectives.values_list("objective_id", flat=True))
+    if objectives is None:
+        objectives = list(exam.exam_objectives.values_list("objective_id", flat=True))
     weight = rollups.growth(NOW)
     given = 0
     for n, objective_id in enumerate(objectives):
@@ -167,9 +174,51 @@ def test_the_learner_and_the_lead_see_the_forecast(client, bank, team_lead, lear
 
 
 def rollups_blueprint(exam):
-    from exams.reports import blueprint_of
-
     return blueprint_of(exam)
+
+
+def test_the_forecast_spreads_a_domain_or_task_statement_weight_over_its_objectives(bank):
+    """The full-length simulation is weighted by domain: the forecast weighs
+    each objective as the draw does (docs/exams.md, "Blueprints")."""
+    exam = make_exam(questions=65)
+    ExamObjective.objects.filter(exam=exam).delete()
+    domain_3 = Domain.objects.get(code="3")
+    ExamArea.objects.create(exam=exam, domain=domain_3, weight=28)
+    other = Domain.objects.create(code="9", title="Other")
+    task = TaskStatement.objects.create(domain=other, code="9.1", title="A task")
+    pair = [Objective.objects.create(task_statement=task, code=f"9.1.{n}") for n in (1, 2)]
+    ExamArea.objects.create(exam=exam, task_statement=task, weight=10)
+    single = Objective.objects.create(
+        task_statement=TaskStatement.objects.create(domain=other, code="9.2", title="Another"),
+        code="9.2.1",
+    )
+    ExamObjective.objects.create(exam=exam, objective=single, weight=5)
+
+    weights = blueprint_of(exam).weights
+    in_domain_3 = Objective.objects.filter(task_statement__domain=domain_3)
+    assert set(weights) == {o.pk for o in [*in_domain_3, *pair, single]}
+    assert all(weights[o.pk] == pytest.approx(28 / len(in_domain_3)) for o in in_domain_3)
+    assert [weights[o.pk] for o in pair] == [5, 5] and weights[single.pk] == 5
+
+
+def test_the_forecast_predicts_the_scored_items_only(bank):
+    """Unscored items count in no score, so the forecast's items are the scored ones."""
+    exam = make_exam(questions=65, unscored_count=15)
+    blueprint = blueprint_of(exam)
+    assert (blueprint.question_count, blueprint.pass_mark) == (50, 700)
+
+
+def test_a_learner_gets_a_forecast_on_a_domain_weighted_readiness_exam(bank, learner):
+    exam = make_exam(questions=65, unscored_count=15, title="Full-length simulation")
+    ExamObjective.objects.filter(exam=exam).delete()
+    domain_3 = Domain.objects.get(code="3")
+    ExamArea.objects.create(exam=exam, domain=domain_3, weight=28)
+    objectives = list(
+        Objective.objects.filter(task_statement__domain=domain_3).values_list("pk", flat=True)
+    )
+    give_answers(learner, exam, right=25, of=28, objectives=objectives)
+    result = learner_forecast(learner, NOW)
+    assert result["exam"] == exam and result["forecast"] is not None
 
 
 def test_the_forecast_is_calibrated_on_generated_learners():

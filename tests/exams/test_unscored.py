@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from exams import reports
+from exams import reports, rollups
 from exams.attempts import submit_attempt
-from exams.models import ObjectiveResult, Question
+from exams.models import ObjectiveResult, ObjectiveRollup, Question
 from tests.conftest import make_exam, right_answer, save, start, wrong_answer
 
 NOW = timezone.datetime(2026, 11, 24, 9, 0, tzinfo=timezone.UTC)
@@ -86,19 +88,63 @@ def test_mastery_history_and_the_leads_csv_read_only_scored_items(
     assert lena["best score"] == lena["latest score"] == str(done.scaled_score) == "100"
 
 
-def test_nothing_on_the_exam_page_tells_an_unscored_item_apart(client, attempt, learner):
+def test_nothing_on_the_exam_pages_tells_an_unscored_item_apart(client, attempt, learner):
+    """Not the question page, its htmx partial, the replies to a save or a
+    flag, nor the review page: not in text, attributes or headers."""
     client.force_login(learner)
     url = reverse("exams:attempt_take", args=[attempt.pk])
-    scored = attempt.items.filter(scored=True).first().position
-    unscored = attempt.items.filter(scored=False).first().position
+    htmx = {"HX-Request": "true"}
+    scored = attempt.items.filter(scored=True).first()
+    unscored = attempt.items.filter(scored=False).first()
 
-    def page(position: int) -> str:
-        html = client.get(url, {"q": position}).content.decode()
-        return html.replace(f"Question {position}", "Question N").replace(f"q={position}", "")
+    def replies(item) -> list:
+        return [
+            client.get(url, {"q": item.position}),
+            client.get(url, {"q": item.position}, headers=htmx),
+            client.post(
+                reverse("exams:attempt_answer", args=[attempt.pk, item.position]),
+                {"seq": str(item.seq), **right_answer(item.snapshot)},
+                headers=htmx,
+            ),
+            client.post(
+                reverse("exams:attempt_flag", args=[attempt.pk, item.position]),
+                {"flagged": "1"},
+                headers=htmx,
+            ),
+        ]
 
-    for html in (page(scored), page(unscored)):
-        assert "unscored" not in html.lower() and "pretest" not in html.lower()
-        assert "scored" not in html.lower()
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        pages = [*replies(scored), *replies(unscored)]
+        pages.append(client.get(reverse("exams:attempt_review", args=[attempt.pk])))
+    for response in pages:
+        assert response.status_code == 200
+        text = response.content.decode().lower() + repr(response.headers).lower()
+        assert "scored" not in text and "pretest" not in text, response.request
+
+
+VOLATILE = re.compile(
+    r'(nonce="|"x-csrftoken": "|name="csrfmiddlewaretoken" value="|name="writer" value=")[\w-]+'
+)
+
+
+def test_the_exam_pages_are_the_same_whether_items_are_scored_or_not(client, attempt, learner):
+    client.force_login(learner)
+    take = reverse("exams:attempt_take", args=[attempt.pk])
+    position = attempt.items.filter(scored=False).first().position
+
+    def pages() -> list[str]:
+        with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+            found = [
+                client.get(take, {"q": position}),
+                client.get(take, {"q": position}, headers={"HX-Request": "true"}),
+                client.get(reverse("exams:attempt_review", args=[attempt.pk])),
+            ]
+        # What differs on every page load: the CSP nonce, the CSRF token's mask, the page's id.
+        return [VOLATILE.sub(r"\1…", r.content.decode()) for r in found]
+
+    as_drawn = pages()
+    attempt.items.update(scored=True)
+    assert pages() == as_drawn
 
 
 def test_the_result_lists_unscored_items_after_the_others_with_their_review(
@@ -151,3 +197,49 @@ def test_a_plain_draft_is_never_drawn_even_as_unscored(bank, learner):
     exam = make_exam(questions=20, unscored_count=10)
     attempt = start(learner, exam, NOW)
     assert not attempt.items.filter(question__in=questions).exists()
+
+
+def test_an_unshuffled_exam_does_not_place_its_unscored_items_where_they_can_be_told(bank, learner):
+    """In objective order, an unscored item is not always its objective's last one."""
+    exam = make_exam(questions=42, unscored_count=10, shuffle_questions=False)
+    last = not_last = 0
+    for seed in range(5):
+        attempt = start(learner, exam, NOW, seed=seed)
+        blocks: dict[int, list[bool]] = {}
+        for objective, scored in attempt.items.order_by("position").values_list(
+            "objective_id", "scored"
+        ):
+            blocks.setdefault(objective, []).append(scored)
+        for flags in blocks.values():
+            for n, scored in enumerate(flags):
+                if not scored:
+                    last, not_last = last + (n == len(flags) - 1), not_last + (n < len(flags) - 1)
+        submit_attempt(attempt=attempt, now=NOW)
+    assert last + not_last == 50
+    assert not_last >= 15, (last, not_last)  # about two in three when placed at random
+
+
+def test_rollups_and_the_cohort_pages_count_only_scored_items(client, attempt, learner, team_lead):
+    answer_all(attempt, scored_right=True, unscored_right=False)
+    done = submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    unscored = dict(done.items.filter(scored=False).values_list("question_id", "objective_id"))
+
+    def sums() -> tuple[int, int]:
+        rows = ObjectiveRollup.objects.filter(user=learner)
+        return sum(r.answers for r in rows), sum(r.correct for r in rows)
+
+    assert sums() == (9, 9)
+    rollups.rebuild()  # from scratch: the same
+    assert sums() == (9, 9)
+
+    client.force_login(team_lead)
+    cohort = team_lead.memberships.get().cohort
+    report = client.get(reverse("exams:cohort_detail", args=[cohort.pk])).context["report"]
+    assert sum(a.answers for a in report.averages) == 9
+    (lena,) = [m for m in report.members if m.username == "lena"]
+    assert (lena.best, lena.latest) == (1000, 1000)
+    for objective_id in set(unscored.values()):
+        page = client.get(reverse("exams:cohort_objective", args=[cohort.pk, objective_id]))
+        missed = page.context["questions"]
+        assert not {m.question.pk for m in missed} & set(unscored)
+        assert all(m.missed == 0 for m in missed)
