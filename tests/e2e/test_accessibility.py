@@ -7,6 +7,7 @@ load without a Content-Security-Policy violation.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -193,7 +194,10 @@ def test_learner_pages_have_no_serious_accessibility_violations(
     audit.assert_clean()
 
 
-def test_exam_pages_have_no_serious_accessibility_violations(page, live_server, learner, audit):
+def test_exam_pages_have_no_serious_accessibility_violations(
+    page, live_server, learner, audit, settings
+):
+    settings.QUIZSITE_DEADLINE_GRACE_SECONDS = 300  # the time-up page does not reload meanwhile
     load_bank_files([SHIPPED_BANK])
     attempt = start(learner, make_exam(questions=98, minutes=90, title="Whole bank"))
     first_of_kind = {}
@@ -243,6 +247,13 @@ def test_exam_pages_have_no_serious_accessibility_violations(page, live_server, 
     page.goto(f"{live_server.url}/attempts/")
     expect(page.locator(".data-table tbody tr")).to_have_count(1)
     audit.check("history with an attempt")
+
+    # Past the deadline, inside the grace: the page that waits for the result.
+    late = start(learner, make_exam(questions=5, minutes=30, title="Late mock"))
+    Attempt.objects.filter(pk=late.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    page.goto(f"{live_server.url}/attempts/{late.pk}/")
+    expect(page.get_by_role("heading", name="Time is up")).to_be_visible()
+    audit.check("time is up")
     audit.assert_clean()
 
 
@@ -272,6 +283,13 @@ def test_team_lead_pages_have_no_serious_accessibility_violations(
     expect(page.get_by_text("read-only review")).to_be_visible()
     assert f"/attempts/{attempt.pk}/" in page.url
     audit.check("cohort member's attempt")
+
+    page.goto(f"{live_server.url}/cohorts/{cohort.pk}/")
+    page.locator(".objective-averages a").first.click()
+    expect(
+        page.get_by_role("heading", name="The questions this cohort misses most")
+    ).to_be_visible()
+    audit.check("cohort objective")
 
     page.goto(f"{live_server.url}/cohorts/{cohort.pk}/members/manage/")
     expect(page.get_by_role("heading", name="Manage members")).to_be_visible()

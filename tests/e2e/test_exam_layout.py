@@ -5,6 +5,7 @@ the result page that teaches, and a first visit."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -275,3 +276,15 @@ def test_the_score_trend_has_labelled_axes(page, live_server, learner):
     expect(chart.locator(".axis-title")).to_have_text("Approximate scaled score")
     expect(chart.locator("text.axis", has_text="1000")).to_have_count(1)
     expect(page.get_by_text("Across: your finished attempts")).to_be_visible()
+
+
+def test_the_time_up_page_turns_into_the_result_by_itself(page, live_server, learner, settings):
+    settings.QUIZSITE_DEADLINE_GRACE_SECONDS = 2
+    load_bank_files([SHIPPED_BANK])
+    attempt = start(learner, make_exam(questions=5, minutes=30, title="Late mock"))
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    log_in(page, live_server.url, learner.username)
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    expect(page.get_by_role("heading", name="Time is up")).to_be_visible()
+    expect(page.get_by_text("Approximate scaled score")).to_be_visible(timeout=10_000)
+    assert page.url.endswith(f"/attempts/{attempt.pk}/result/")

@@ -4,11 +4,14 @@ is a 44 px target; each page is also saved at 1280×800 and 390×844 for a look
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from exams.bank.loader import load_bank_files
-from exams.models import PracticeSession
+from exams.models import Attempt, PracticeSession
 from tests.conftest import SHIPPED_BANK, make_exam, right_answer, start, wrong_answer
 from tests.e2e.conftest import VIEWPORTS, choose, log_in
 from tests.e2e.test_accessibility import finished_attempt
@@ -55,6 +58,23 @@ SIDEWAYS = r"""() => {
 }"""
 
 
+# Short labels that must stay on one line: a word broken across lines
+# ("CASE STUD / Y") reads as a fault.
+WRAPPED_LABELS = r"""() => {
+  const wrapped = [];
+  const selector = ".case-label, .pill, .count, .mark-key, .mark-wrong";
+  for (const el of document.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+    const line = parseFloat(style.lineHeight) || 1.5 * parseFloat(style.fontSize);
+    if (box.height && el.getClientRects().length === 1 && box.height > 1.5 * line) {
+      const text = el.textContent.trim().slice(0, 30);
+      wrapped.push(`${el.className} "${text}" ${Math.round(box.height)}px high`);
+    }
+  }
+  return wrapped;
+}"""
+
+
 class PhoneCheck:
     def __init__(self, page, screenshot):
         self.page = page
@@ -71,6 +91,8 @@ class PhoneCheck:
             self.problems.append(
                 f"[{name}] scrolls sideways: {fit['scrollWidth']} > {fit['width']} {fit['wide']}"
             )
+        for label in page.evaluate(WRAPPED_LABELS):
+            self.problems.append(f"[{name}] label wraps: {label}")
         for target in page.evaluate(SMALL_TARGETS):
             self.problems.append(f"[{name}] tap target under 44 px: {target}")
         self.screenshot(name.replace(" ", "-").replace(",", "").replace("(", "").replace(")", ""))
@@ -142,7 +164,8 @@ def test_learner_pages_fit_a_phone(page, live_server, learner, other_learner, ph
     phone.assert_clean(12)
 
 
-def test_exam_pages_of_every_kind_fit_a_phone(page, live_server, learner, phone):
+def test_exam_pages_of_every_kind_fit_a_phone(page, live_server, learner, phone, settings):
+    settings.QUIZSITE_DEADLINE_GRACE_SECONDS = 300  # the time-up page does not reload meanwhile
     load_bank_files([SHIPPED_BANK])
     attempt = start(learner, make_exam(questions=98, minutes=90, title="Whole bank"))
     longest = {}
@@ -151,7 +174,11 @@ def test_exam_pages_of_every_kind_fit_a_phone(page, live_server, learner, phone)
         size = len(str(item.snapshot))
         if kind not in longest or size > longest[kind][0]:
             longest[kind] = (size, item)
+    assert set(longest) == {"single", "multiple", "ordering", "matching"}
+    case_item = next(i for i in attempt.items.order_by("position") if i.snapshot.get("case"))
     log_in(page, live_server.url, learner.username)
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/?q={case_item.position}")
+    phone.check("exam case study")
     for kind, (_, item) in sorted(longest.items()):
         page.goto(f"{live_server.url}/attempts/{attempt.pk}/?q={item.position}")
         phone.check(f"exam {kind}")
@@ -171,13 +198,20 @@ def test_exam_pages_of_every_kind_fit_a_phone(page, live_server, learner, phone)
     page.get_by_role("button", name="Submit exam").click()
     expect(page.get_by_role("dialog")).to_be_visible()
     phone.check("review dialog")
-    phone.assert_clean(11)
+
+    # The deadline has passed, inside the grace: the page that waits for the result.
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    expect(page.get_by_role("heading", name="Time is up")).to_be_visible()
+    phone.check("exam time up")
+    phone.assert_clean(13)
 
 
 def test_team_lead_pages_fit_a_phone(page, live_server, learner, team_lead, phone):
     load_bank_files([SHIPPED_BANK])
     attempt = finished_attempt(learner, questions=20)
     cohort = team_lead.memberships.get().cohort
+    objective = attempt.objective_results.order_by("objective__code").first().objective
     log_in(page, live_server.url, team_lead.username)
     base = live_server.url
     for name, path in (
@@ -188,7 +222,14 @@ def test_team_lead_pages_fit_a_phone(page, live_server, learner, team_lead, phon
             "cohort member attempt",
             f"/cohorts/{cohort.pk}/members/{learner.pk}/attempts/{attempt.pk}/",
         ),
+        ("cohort objective", f"/cohorts/{cohort.pk}/objectives/{objective.pk}/"),
+        ("cohort members manage", f"/cohorts/{cohort.pk}/members/manage/"),
     ):
         page.goto(base + path)
         phone.check(name)
-    phone.assert_clean(4)
+    page.set_viewport_size(VIEWPORTS["laptop"])
+    page.get_by_label("Usernames or emails").fill(f"{learner.username}\nghost\nnew@corp.example")
+    page.get_by_role("button", name="Check the list").click()
+    expect(page.get_by_text("Cannot add this list as it is")).to_be_visible()
+    phone.check("cohort members manage a list checked")
+    phone.assert_clean(7)
