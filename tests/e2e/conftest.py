@@ -10,6 +10,10 @@ from tests.conftest import PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+# Assertions wait for their condition up to this long (Playwright's default is
+# 5 s; actions wait 30 s): a machine busy with other work slows a test down
+# rather than failing it.
+expect.set_options(timeout=20_000)
 
 
 def pytest_collection_modifyitems(items):
