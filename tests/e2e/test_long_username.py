@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import make_user
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import admin_log_in, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -41,3 +41,17 @@ def test_a_long_username_does_not_break_the_header(page, live_server, screenshot
         assert shown["textLeft"] >= shown["boxLeft"] - 0.5, (path, shown)
         assert not shown["overflows"] or shown["ellipsis"], (path, shown)
     screenshot("long-username")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_long_username_does_not_widen_the_admin(page, live_server, width):
+    name = "w" * 150
+    make_user(name, is_staff=True, is_superuser=True)
+    page.set_viewport_size({"width": width, "height": 844})
+    admin_log_in(page, live_server.url, name)
+    for path in ("/admin/", "/admin/accounts/membership/"):
+        page.goto(f"{live_server.url}{path}")
+        shown = page.locator("#user-tools strong")
+        expect(shown).to_have_attribute("title", name)
+        expect(shown).to_have_text("w" * 23 + "…")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
