@@ -122,7 +122,14 @@ class BulkReport:
             reasons.append(f"{len(self.ambiguous)} ambiguous")
         if self.unknown_usernames:
             reasons.append(f"{len(self.unknown_usernames)} unknown usernames")
-        if self.invitable and not invite:
+        if self.invitable and self.role == Membership.Role.LEAD:
+            # An invitation joins as a learner, and whoever holds its link may
+            # use it: a lead's place (every learner's results) needs an account.
+            reasons.append(
+                f"{len(self.invitable)} unknown emails (team leads need an account first: "
+                "an invitation makes a learner)"
+            )
+        elif self.invitable and not invite:
             reasons.append(f"{len(self.invitable)} unknown emails (tick “invite” to invite them)")
         if not self.total:
             reasons.append("no usernames or emails")

@@ -7,6 +7,8 @@ admin. Leads add and remove learners; staff name leads in the admin.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -21,6 +23,7 @@ from accounts.decorators import learner_required
 from accounts.forms import BulkMembersForm
 from accounts.models import Cohort, Invitation, Membership
 from exams.cohort_views import _cohort_for_lead
+from quizsite.converters import IdConverter
 
 PAGE_SIZE = 50
 
@@ -86,12 +89,20 @@ def cohort_manage(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return redirect("cohort_manage:manage", cohort_id=cohort.pk)
 
 
+def _member_id(value: str) -> int:
+    """A user id as the URLs take one, or ValueError: an id too large for the
+    database is refused here, not left to fail there (SQLite raises)."""
+    if not re.fullmatch(IdConverter.regex, value):
+        raise ValueError(value)
+    return int(value)
+
+
 @learner_required
 @require_POST
 def cohort_remove(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort_for_lead(request, cohort_id)
     try:
-        ids = [int(value) for value in request.POST.getlist("member")]
+        ids = [_member_id(value) for value in request.POST.getlist("member")]
         removed = membership.remove_members(cohort=cohort, user_ids=ids)
     except ValueError:
         messages.error(request, "Nothing was removed: the selection was not understood.")

@@ -22,12 +22,16 @@ NUMBER_ID = "<admin_id:object_id>"
 class AdminIdConverter(IdConverter):
     """A number, passed on as a string: the admin's views unquote object ids.
 
-    Also "__fk__": the placeholder the admin's related-object widgets reverse
-    and their JavaScript replaces with the chosen id."""
+    The pattern also takes "__fk__", the placeholder the admin's related-object
+    widgets reverse their links with and their JavaScript replaces with the
+    chosen id; a request for it matches no URL (a ValueError here is a
+    non-match), since no view can find an object by it."""
 
     regex = f"{IdConverter.regex}|__fk__"
 
     def to_python(self, value: str) -> str:
+        if value == "__fk__":
+            raise ValueError("a placeholder, not an id")
         return value
 
 

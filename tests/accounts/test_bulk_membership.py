@@ -132,6 +132,23 @@ def test_staff_can_add_team_leads(spring):
     assert Membership.objects.get(cohort=spring).role == "lead"
 
 
+def test_unknown_emails_cannot_be_invited_as_team_leads(spring, mailoutbox):
+    # An invitation joins as a learner, and anyone holding its link may use it:
+    # it must not stand for a lead's place, which shows every learner's results.
+    make_user("ada")
+    text = "ada\nnew@corp.example"
+    report = membership.check_members(cohort=spring, text=text, role="lead")
+    assert report.blockers(invite=True) == [
+        "1 unknown emails (team leads need an account first: an invitation makes a learner)"
+    ]
+    with pytest.raises(membership.MembershipError, match="Nothing was added"):
+        membership.add_members(
+            cohort=spring, text=text, role="lead", invite=True, invited_by=None, now=NOW, link=link
+        )
+    assert not Membership.objects.filter(cohort=spring).exists()
+    assert not Invitation.objects.exists() and not mailoutbox
+
+
 def test_a_list_that_is_too_long_is_refused(spring, settings):
     text = "\n".join(f"user{n}" for n in range(membership.MAX_ENTRIES + 1))
     with pytest.raises(membership.MembershipError, match="at most 5000"):

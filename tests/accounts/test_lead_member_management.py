@@ -135,7 +135,9 @@ def test_a_lead_removes_selected_members(lead_client, cohort, learner, other_lea
     # otto is not in this cohort: nothing is removed
     response = lead_client.post(url, {"member": [learner.pk, other_learner.pk]}, follow=True)
     assert "Nothing was removed" in response.content.decode()
-    assert lead_client.post(url, {"member": ["abc"]}, follow=True).status_code == 200
+    for malformed in ("abc", "99999999999999999999", "", "1.5"):
+        response = lead_client.post(url, {"member": [malformed]}, follow=True)
+        assert "the selection was not understood" in response.content.decode(), malformed
     assert cohort.memberships.filter(role="learner").count() == 2
     response = lead_client.post(url, {"member": [learner.pk, bob.pk]}, follow=True)
     assert "Removed 2 members." in response.content.decode()

@@ -559,6 +559,11 @@ def test_objective_averages_link_to_the_questions_the_cohort_misses_most(
     missed = page.context["questions"]
     assert [(m.question, m.missed, m.answers) for m in missed] == [(hard, 2, 3), (easy, 1, 3)]
     assert hard.external_id in page.content.decode()
+    # The stem is Markdown: its text is shown, not its asterisks or markup.
+    Question.objects.filter(pk=hard.pk).update(stem="Which **one** <script>x()</script>`fits`?")
+    page = lead_client.get(reverse("exams:cohort_objective", args=[cohort.pk, objective.pk]))
+    html = page.content.decode()
+    assert "Which one fits?" in html and "**one**" not in html and "x()" not in html
 
 
 @pytest.mark.parametrize(

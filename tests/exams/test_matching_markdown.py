@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from exams.attempts import submit_attempt
 from exams.markdown import markdown_text
-from exams.models import Choice
+from exams.models import Choice, PracticeSession, Question
 from exams.snapshots import ItemSnapshot
-from tests.conftest import item_of_kind, make_exam, start
+from tests.conftest import item_of_kind, make_exam, start, wrong_answer
 
 PROMPT = "*Fine-tuning* <script>x()</script>"
 MATCH = "**Labelled** data & `pairs`"
@@ -55,3 +55,28 @@ def test_practice_uses_the_same_rendering(bank):
         "exams/_item_review.html", {"review": snapshot.reviewed(None, False), "position": None}
     )
     assert "<strong>Labelled</strong>" in review and "**" not in review
+
+
+def test_practice_pages_render_prompts_and_matches(client, bank, learner):
+    """Through the practice views: the question, then its feedback once checked."""
+    question = Question.objects.filter(kind="matching", status="published").first()
+    Question.objects.filter(objective=question.objective).exclude(pk=question.pk).update(
+        status="retired"
+    )
+    matching_markdown()
+    client.force_login(learner)
+    client.post(
+        reverse("exams:practice_start"), {"scope": "objective", "value": question.objective.code}
+    )
+    session = PracticeSession.objects.get(user=learner)
+    page = client.get(reverse("exams:practice_session", args=[session.pk])).content.decode()
+    assert "<em>Fine-tuning</em>" in page and "*Fine-tuning*" not in page
+    assert ">Labelled data &amp; pairs</option>" in page and "**Labelled**" not in page
+    assert "<script>x()" not in page
+    data = {"token": session.current_token, **wrong_answer(session.current_snapshot)}
+    checked = client.post(reverse("exams:practice_check", args=[session.pk]), data, follow=True)
+    review = checked.content.decode()
+    assert "Correct match" in review and "Your match" in review
+    assert "<strong>Labelled</strong> data &amp; <code>pairs</code>" in review
+    assert "**Labelled**" not in review and "*Fine-tuning*" not in review
+    assert "<script>x()" not in review

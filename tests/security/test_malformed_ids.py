@@ -7,9 +7,11 @@ is covered without anyone remembering to add it here.
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-MALFORMED = ["abc", "-1", "1.5", "1e3", "0x1f", "99999999999999999999"]
+# "__fk__" is the placeholder the admin's related-object links are reversed
+# with (their JavaScript puts the chosen id in its place): a URL, never an id.
+MALFORMED = ["abc", "-1", "1.5", "1e3", "0x1f", "99999999999999999999", "١٢", "__fk__"]
 # What to put in a URL's other parameters (slugs, tokens, app labels).
 OTHER = "x"
 _PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
@@ -55,3 +57,10 @@ def test_a_malformed_id_is_not_found_everywhere(client, superuser, value):
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             assert response.status_code == 404, (method, url, response.status_code)
+
+
+def test_the_admins_related_links_still_reverse_with_the_placeholder(client, superuser):
+    client.force_login(superuser)
+    page = client.get(reverse("admin:accounts_membership_add")).content.decode()
+    assert 'data-href-template="/admin/accounts/user/__fk__/change/' in page
+    assert 'data-href-template="/admin/accounts/cohort/__fk__/change/' in page
