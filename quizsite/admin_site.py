@@ -6,10 +6,18 @@ must handle "abc" itself (or fail with a 500). Here every model with an
 integer primary key gets `<admin_id:object_id>` instead, so that
 `/admin/exams/question/abc/preview/` or `.../abc/change/` matches no URL and
 is a 404 before any view runs, whoever wrote the view.
+
+The changelists' (and change forms') actions take the ticked ids from the
+posted form instead; every registered admin checks them the same way
+(`CheckedSelection`), so "abc" or an overflowing number is a 404 there too.
 """
 
+import re
+
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.apps import AdminConfig
+from django.http import Http404
 from django.urls import URLPattern, URLResolver, include, path, register_converter
 
 from quizsite.converters import IdConverter
@@ -48,7 +56,33 @@ def _numbered(resolver: URLResolver) -> URLResolver:
     return path(str(resolver.pattern), include(patterns))
 
 
+_ID = re.compile(IdConverter.regex)
+
+
+class CheckedSelection:
+    """Mixed into every admin registered on the site: an action's ticked ids
+    that cannot be ids are a 404, before Django's action handling reads them
+    (where "abc" or a number too large for the database is an error)."""
+
+    def response_action(self, request, queryset, *args, **kwargs):
+        if self.model._meta.pk.get_internal_type() in INTEGER_KEYS and not all(
+            _ID.fullmatch(v) for v in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        ):
+            raise Http404("No such item.")
+        return super().response_action(request, queryset, *args, **kwargs)
+
+
 class AdminSite(admin.AdminSite):
+    def register(self, model_or_iterable, admin_class=None, **options):
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, CheckedSelection):
+            admin_class = type(
+                admin_class.__name__,
+                (CheckedSelection, admin_class),
+                {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
+            )
+        return super().register(model_or_iterable, admin_class, **options)
+
     def get_urls(self):
         numbered = {
             f"{model._meta.app_label}/{model._meta.model_name}/"

@@ -64,3 +64,35 @@ def test_the_admins_related_links_still_reverse_with_the_placeholder(client, sup
     page = client.get(reverse("admin:accounts_membership_add")).content.decode()
     assert 'data-href-template="/admin/accounts/user/__fk__/change/' in page
     assert 'data-href-template="/admin/accounts/cohort/__fk__/change/' in page
+
+
+@pytest.mark.parametrize("value", MALFORMED)
+def test_a_malformed_selection_for_an_admin_action_is_not_found(client, superuser, value):
+    """The changelists' actions take the ticked ids from the form: one that
+    cannot be an id is a 404 on every admin, and nothing is changed."""
+    from django.contrib import admin
+    from django.contrib.admin import helpers
+
+    client.force_login(superuser)
+    for model, model_admin in admin.site._registry.items():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for action in model_admin.get_actions(_request(superuser)) or ["delete_selected"]:
+            response = client.post(
+                url,
+                {
+                    "action": action,
+                    helpers.ACTION_CHECKBOX_NAME: [str(superuser.pk), value],
+                    "index": 0,
+                },
+            )
+            assert response.status_code == 404, (url, action, response.status_code)
+    # The well-formed id beside the malformed one was not acted on either.
+    assert type(superuser).objects.filter(pk=superuser.pk, is_active=True).exists()
+
+
+def _request(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
