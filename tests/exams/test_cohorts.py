@@ -440,6 +440,35 @@ def test_last_activity_is_the_latest_log_in_attempt_started_or_finished(
     assert last_active() == NOW + timedelta(minutes=1)
 
 
+def test_the_trend_averages_each_week_from_monday_and_leaves_empty_weeks_out(
+    lead_client, bank, cohort, learner, other_learner
+):
+    from datetime import datetime
+
+    from django.utils.timezone import UTC
+
+    Membership.objects.create(user=other_learner, cohort=cohort, role="learner")
+    exam = make_exam(questions=20)
+    monday = datetime(2026, 11, 2, tzinfo=UTC)
+    for n, (user, raw, at) in enumerate(
+        [
+            (learner, 14, monday + timedelta(hours=1)),  # 730
+            (other_learner, 18, monday + timedelta(days=6, hours=20)),  # 910, still week 1
+            (learner, 10, monday + timedelta(days=14, hours=3)),  # 550, week 3
+        ]
+    ):
+        finished_attempt(user, exam, raw=raw, when=at - timedelta(minutes=10), seed=n)
+    response = lead_client.get(reverse("exams:cohort_detail", args=[cohort.pk]))
+    assert response.context["report"].trend == [
+        {"week": monday, "average": 820, "attempts": 2},
+        {"week": monday + timedelta(days=14), "average": 550, "attempts": 1},
+    ]
+    chart = response.context["trend"]
+    # Two lone weeks: two points, no line bridging the empty week between them.
+    assert len(chart["points"]) == 2 and chart["lines"] == [] and chart["gaps"] == 1
+    assert "Week of Nov 2: 820 over 2 attempts; Week of Nov 16: 550" in response.content.decode()
+
+
 def test_the_exam_filter_lists_only_exams_open_to_the_cohort(lead_client, bank, cohort):
     open_to_all = make_exam(slug="open", title="Open to all")
     mine = make_exam(slug="mine", title="Assigned here")
