@@ -29,6 +29,12 @@ class Entry:
     weight: int
     objectives: tuple[Objective, ...]
 
+    @property
+    def per_objective(self) -> Fraction:
+        """The weight spread evenly over the entry's objectives, as the draw
+        spreads its share (grading.allocate_blueprint)."""
+        return Fraction(self.weight, len(self.objectives)) if self.objectives else Fraction(0)
+
 
 @dataclass(frozen=True)
 class Blueprint:
@@ -45,6 +51,14 @@ class Blueprint:
     @property
     def objective_ids(self) -> list[int]:
         return [o.pk for e in self.entries for o in e.objectives]
+
+    def objective_weights(self) -> dict[int, Fraction]:
+        """Each objective's part of the weights (an area's spread over its objectives)."""
+        weights: dict[int, Fraction] = {}
+        for entry in self.entries:
+            for objective in entry.objectives:
+                weights[objective.pk] = weights.get(objective.pk, Fraction(0)) + entry.per_objective
+        return weights
 
 
 def _objectives_of(*, domains: set[int], tasks: set[int]) -> dict[tuple[str, int], list[Objective]]:
@@ -184,7 +198,7 @@ def plan(
             warnings.append(f"{entry.label} has no objectives: its weight draws nothing.")
         for objective in entry.objectives:
             published, pretest = counts.get(objective.pk, (0, 0))
-            share = Fraction(entry.weight, total_weight * len(entry.objectives))
+            share = entry.per_objective / total_weight
             lines.append(
                 Line(objective, entry.label, share, asks.get(objective.pk, 0), published, pretest)
             )

@@ -37,7 +37,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber, TruncDate, TruncWeek
 
-from exams import rollups
+from exams import blueprints, rollups
 from exams.forecast import MIN_ANSWERS, Blueprint, Forecast, forecast, prior
 from exams.models import (
     Attempt,
@@ -347,20 +347,20 @@ def blueprint_of(exam: Exam | None) -> Blueprint | None:
             "pk", "task_statement_id", "task_statement__domain_id", "own", "task", "domain"
         )
     )
-    in_task: dict[int, int] = {}
-    in_domain: dict[int, int] = {}
-    for _, task_id, domain_id, _, task_weight, domain_weight in rows:
-        if task_weight is not None:
-            in_task[task_id] = in_task.get(task_id, 0) + 1
-        if domain_weight is not None:
-            in_domain[domain_id] = in_domain.get(domain_id, 0) + 1
-    weights: dict[int, float] = {}
-    for objective_id, task_id, domain_id, own_weight, task_weight, domain_weight in rows:
-        weights[objective_id] = (
-            (own_weight or 0)
-            + (task_weight / in_task[task_id] if task_weight is not None else 0)
-            + (domain_weight / in_domain[domain_id] if domain_weight is not None else 0)
-        )
+    entries: dict[tuple[str, int], tuple[int, list[Objective]]] = {}
+    for objective_id, task_id, domain_id, *weights in rows:
+        objective = Objective(pk=objective_id)
+        for key, weight in zip(
+            (("objective", objective_id), ("task", task_id), ("domain", domain_id)),
+            weights,
+            strict=True,
+        ):
+            if weight is not None:
+                entries.setdefault(key, (weight, []))[1].append(objective)
+    weights = blueprints.Blueprint(
+        tuple(blueprints.Entry(key, "", w, tuple(o)) for key, (w, o) in entries.items())
+    ).objective_weights()
+    weights = {objective_id: float(weight) for objective_id, weight in weights.items()}
     return Blueprint(weights, exam.scored_count, exam.pass_mark, exam.title)
 
 
