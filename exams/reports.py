@@ -52,6 +52,7 @@ from exams.models import (
     PracticeAnswer,
     Question,
 )
+from quizsite.bulk import read_rows
 
 
 @dataclass(frozen=True)
@@ -380,10 +381,7 @@ def _attempts_for(exam=None, start=None, end=None) -> Q:
 def _rows(query) -> list[tuple]:
     # Thousands of rows: read straight from the cursor, without the ORM's
     # per-value converters (only for columns that need none).
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return read_rows(*query.query.sql_with_params())
 
 
 def _moment(value) -> datetime | None:
@@ -583,10 +581,7 @@ def cohort_report(
     ready_exams = readiness_exams(exams)
     counted = _attempts_for(exam, start, end)
     scale = rollups.growth(now)
-    sql, params = _member_query(member_ids, exam, start, end, [e.pk for e in ready_exams])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+    fetched = read_rows(*_member_query(member_ids, exam, start, end, [e.pk for e in ready_exams]))
     members = []
     # The mastery per objective, pooled over the members, aged to `now` (every
     # stored sum shares one scale): the objective averages and the forecast's priors.
@@ -700,13 +695,11 @@ def _weekly_trend(attempts) -> list[dict]:
     dated = attempts.annotate(week=TruncWeek("submitted_at")).values_list("week", "scaled_score")
     sql, params = _sql(dated)
     materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH dated AS {materialized} ({sql}) "
-            "SELECT week, AVG(scaled_score), COUNT(*) FROM dated GROUP BY week ORDER BY week",
-            params,
-        )
-        weeks = cursor.fetchall()
+    weeks = read_rows(
+        f"WITH dated AS {materialized} ({sql}) "
+        "SELECT week, AVG(scaled_score), COUNT(*) FROM dated GROUP BY week ORDER BY week",
+        params,
+    )
     return [
         {"week": _moment(week), "average": round(average), "attempts": n}
         for week, average, n in weeks

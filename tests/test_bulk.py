@@ -66,3 +66,47 @@ def test_a_refused_row_raises_djangos_integrity_error_and_the_batch_is_not_store
             ],
         )
     assert not Case.objects.filter(external_id="bulk-new").exists()
+
+
+# --- read_rows -------------------------------------------------------------------
+
+READ = (
+    "SELECT id, external_id, title, created_at, 1.5 AS ratio, NULL AS empty "
+    "FROM exams_case WHERE external_id LIKE %s ORDER BY external_id"
+)
+
+
+def test_read_rows_gives_what_the_cursor_gives_and_is_counted(bank, django_assert_num_queries):
+    insert_rows(Case, [{"external_id": f"read-{n}", "title": f"T{n}"} for n in range(3)])
+    with connection.cursor() as cursor:
+        cursor.execute(READ, ["read-%"])
+        expected = cursor.fetchall()
+    with django_assert_num_queries(1) as queries:
+        rows = bulk.read_rows(READ, ["read-%"])
+    assert rows == expected and len(rows) == 3
+    assert queries.captured_queries[0]["sql"].startswith("SELECT id, external_id")
+    assert rows[0][3].tzinfo is not None or connection.vendor == "sqlite"
+
+
+def test_read_rows_raises_djangos_errors(db):
+    from django.db import DatabaseError
+
+    with pytest.raises(DatabaseError) as caught:  # Django's, not the driver's
+        bulk.read_rows("SELECT no_such_column FROM exams_case")
+    assert caught.type.__module__ == "django.db.utils"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's cursor classes")
+def test_read_rows_reads_text_through_client_side_binding(bank):
+    import psycopg
+
+    insert_rows(Case, [{"external_id": "read-client", "title": "C"}])
+    expected = bulk.read_rows(READ, ["read-client"])
+    connection.ensure_connection()
+    raw = connection.connection
+    factory = raw.cursor_factory
+    raw.cursor_factory = psycopg.ClientCursor  # as DB_SERVER_SIDE_BINDING=0 makes it
+    try:
+        assert bulk.read_rows(READ, ["read-client"]) == expected
+    finally:
+        raw.cursor_factory = factory
