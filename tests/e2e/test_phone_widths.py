@@ -233,3 +233,50 @@ def test_team_lead_pages_fit_a_phone(page, live_server, learner, team_lead, phon
     expect(page.get_by_text("Cannot add this list as it is")).to_be_visible()
     phone.check("cohort members manage a list checked")
     phone.assert_clean(7)
+
+
+# Each row of a table on a phone: its cells inside the box the reader sees,
+# and its heading (a long objective title) on at most two lines.
+ROWS_READ_WELL = r"""selector => {
+  const problems = [];
+  const wrap = document.querySelector(selector);
+  const edge = wrap.getBoundingClientRect().right;
+  for (const row of wrap.querySelectorAll("tbody tr")) {
+    const title = row.querySelector("th");
+    const style = getComputedStyle(title);
+    const line = parseFloat(style.lineHeight) || 1.5 * parseFloat(style.fontSize);
+    const lines = Math.round((title.getBoundingClientRect().height
+      - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)) / line);
+    if (lines > 2) problems.push(`"${title.innerText.trim()}" on ${lines} lines`);
+    for (const cell of row.children) {
+      const right = cell.getBoundingClientRect().right;
+      const text = cell.innerText.trim();
+      if (right > edge + 1) problems.push(`"${text}" cut off at ${Math.round(right)} > ${edge}`);
+    }
+  }
+  return problems;
+}"""
+
+
+def test_the_practice_summary_reads_as_cards_on_a_phone(page, live_server, learner, screenshot):
+    load_bank_files([SHIPPED_BANK])
+    log_in(page, live_server.url, learner.username)
+    page.goto(f"{live_server.url}/practice/")
+    rlhf = "Reinforcement learning from human feedback (RLHF)"
+    page.get_by_role("button", name=f"Practise {rlhf}").click()
+    session = PracticeSession.objects.get(user=learner, ended_at__isnull=True)
+    choose(page, wrong_answer(session.current_snapshot))
+    page.get_by_role("button", name="Check answer").click()
+    expect(page.locator(".result-banner")).to_be_visible()
+    page.get_by_role("button", name="End session").click()
+    expect(page.get_by_role("rowheader", name=rlhf)).to_be_visible()
+    page.set_viewport_size(PHONE)
+    assert page.evaluate(ROWS_READ_WELL, "#moved-heading + .table-wrap") == []
+    # Each value keeps its column's name beside it once the header row is gone.
+    expect(page.locator("#moved-heading + .table-wrap td").first).to_have_attribute(
+        "data-label", "Correct"
+    )
+    page.set_viewport_size(VIEWPORTS["laptop"])
+    expect(page.get_by_role("columnheader", name="Now")).to_be_visible()
+    assert page.evaluate(ROWS_READ_WELL, "#moved-heading + .table-wrap") == []
+    screenshot("practice-summary-rlhf")
