@@ -20,19 +20,40 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PHONE = VIEWPORTS["phone"]
 
-# Controls a finger must hit. Links inside running text are exempt (WCAG 2.5.8);
-# a checkbox or radio counts by its label, which takes the tap.
+# Controls a finger must hit, standalone links among them (breadcrumbs, a
+# download, a heading's link, a list of links). A link inside running text —
+# its block holds other words — is exempt (WCAG 2.5.8); a checkbox or radio
+# counts by its label, which takes the tap.
 SMALL_TARGETS = r"""() => {
   const small = [];
   const selector = "button, a.button, select, input:not([type=hidden]), a.nav-cell, "
-    + "summary, .site-nav a, .filter-link, .leave-exam, .table-wrap a";
-  for (const el of document.querySelectorAll(selector)) {
+    + "summary, .site-nav a, .filter-link, .leave-exam, .table-wrap a, .objective-averages a";
+  function hasOtherWords(block) {
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      if (parent.closest("a, button, .visually-hidden")) continue;  // the controls' own words
+      if (!parent.getClientRects().length) continue;  // not shown
+      if (/[\p{L}\p{N}]/u.test(node.textContent)) return true;
+    }
+    return false;
+  }
+  const controls = [...document.querySelectorAll(selector)];
+  for (const link of document.querySelectorAll("a[href]")) {
+    if (link.matches(selector)) continue;
+    let block = link.parentElement;
+    while (block.parentElement && /^(inline|contents)/.test(getComputedStyle(block).display)) {
+      block = block.parentElement;
+    }
+    if (!hasOtherWords(block)) controls.push(link);
+  }
+  for (const el of controls) {
     let target = el;
     if (el.matches("input[type=checkbox], input[type=radio]")) target = el.closest("label") || el;
     const box = target.getBoundingClientRect();
     const style = getComputedStyle(target);
     if (!box.width || !box.height || style.visibility === "hidden") continue;  // not shown
-    if (el.closest("dialog:not([open]), [hidden], .visually-hidden")) continue;
+    if (el.closest("dialog:not([open]), [hidden], .visually-hidden") || box.right <= 0) continue;
     if (box.width < 44 || box.height < 44) {
       small.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${
         (el.innerText || el.value || el.name || "").trim().slice(0, 30)}" ${
