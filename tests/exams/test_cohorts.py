@@ -232,7 +232,7 @@ def test_the_member_page_and_read_only_review(lead_client, bank, cohort, learner
     review = lead_client.get(
         reverse("exams:cohort_member_attempt", args=[cohort.pk, learner.pk, attempt.pk])
     ).content.decode()
-    assert "read-only review" in review and review.count('class="review-item') == 5
+    assert "Read-only review" in review and review.count('class="review-item') == 5
 
 
 @pytest.mark.parametrize("members", [5, 500])
