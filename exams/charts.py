@@ -77,7 +77,8 @@ def weekly_trend(weeks: Sequence[dict], pass_mark: int = 700) -> dict | None:
     ]
     return {
         "width": WIDTH,
-        "height": HEIGHT + 18,
+        # Room under the plot for the date labels, then the axis title.
+        "height": HEIGHT + 36,
         "points": points,
         "lines": [" ".join(f"{p['x']},{p['y']}" for p in seg) for seg in segments if len(seg) > 1],
         "pass_y": round(_y(pass_mark), 1),
@@ -87,5 +88,7 @@ def weekly_trend(weeks: Sequence[dict], pass_mark: int = 700) -> dict | None:
         "x_start": PAD,
         "ticks": ticks,
         "tick_y": HEIGHT + 10,
+        "x_title_y": HEIGHT + 32,
+        "x_mid": WIDTH / 2,
         "gaps": count - len(weeks),
     }

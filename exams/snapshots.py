@@ -23,6 +23,7 @@ from typing import Any
 from django.http import QueryDict
 
 from exams import grading
+from exams.bank.lint import SELECT_PATTERN
 from exams.grading import MATCHING, MULTIPLE, ORDERING, SINGLE
 
 SELECT_WORDS = {2: "TWO", 3: "THREE", 4: "FOUR", 5: "FIVE", 6: "SIX", 7: "SEVEN"}
@@ -314,7 +315,11 @@ def _instructions(shown: dict[str, Any]) -> str:
     if kind == SINGLE:
         return "Choose one answer."
     if kind == MULTIPLE:
-        return f"Choose {shown['select_word'].lower()} answers."
+        # As on the AWS exam, the stem says "(Select TWO.)"; the page says it
+        # again only when the stem does not.
+        if SELECT_PATTERN.search(shown["stem"]):
+            return ""
+        return f"(Select {shown['select_word']}.)"
     if kind == ORDERING:
         return "Give each item its place in the order, 1 first."
     return "Choose the match for each item."

@@ -199,7 +199,14 @@
     if (!navigator || !toggle) return;
     navigator.classList.toggle("is-open", open);
     toggle.setAttribute("aria-expanded", String(open));
-    if (open) navigator.focus(); else toggle.focus();
+    if (open) { navigator.focus(); showCurrentCell(); } else toggle.focus();
+  }
+  // The navigator scrolls inside its own box (a long exam on a laptop, the
+  // drawer on a phone): keep the current question's cell in sight there.
+  // "nearest" moves the box only as far as needed (the sticky box is in view).
+  function showCurrentCell() {
+    const cell = navigator && navigator.querySelector(".nav-cell[aria-current]");
+    if (cell && cell.getClientRects().length) cell.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
   if (navigator && toggle) {
     document.documentElement.classList.add("has-drawer");
@@ -211,6 +218,9 @@
       if (event.key === "Escape" && navigator.classList.contains("is-open")) setDrawer(false);
     });
   }
+  // After the drawer is set up: on a phone the closed drawer is hidden and
+  // must not pull the page down to it.
+  showCurrentCell();
 
   // --- submitting asks first, in the page, with the counts.
   const submitButton = document.getElementById("submit-button");

@@ -280,7 +280,7 @@ def test_team_lead_pages_have_no_serious_accessibility_violations(
     audit.check("cohort member")
 
     page.get_by_role("link", name=re.compile("^Review")).first.click()
-    expect(page.get_by_text("read-only review")).to_be_visible()
+    expect(page.get_by_text("Read-only review")).to_be_visible()
     assert f"/attempts/{attempt.pk}/" in page.url
     audit.check("cohort member's attempt")
 
@@ -443,7 +443,7 @@ def test_a_learner_takes_an_exam_with_the_keyboard_only(page, live_server, learn
     first = kb.tab_to(lambda f: True)
     assert first["text"] == "Skip to content"
     expect(page.get_by_role("link", name="Skip to content")).to_be_in_viewport()
-    kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Resume keyboard mock")
+    kb.tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Resume Keyboard mock")
     kb.press("Enter")
     expect(page.get_by_role("timer")).to_be_visible()
     items = list(attempt.items.order_by("position"))

@@ -79,7 +79,7 @@ def test_a_learner_with_extra_time_sees_it_and_the_unscored_items_after_submitti
     screenshot("home-availability")
     assert fits_width(page, 390, 844) and fits_width(page, 1280, 800)
 
-    page.get_by_role("button", name="Start pretest mock").click()
+    page.get_by_role("button", name="Start Pretest mock").click()
     expect(page.locator(".clock-note")).to_have_text("extended")
     attempt = exam.attempts.get()
     assert 44 * 60 < (attempt.deadline - attempt.started_at).total_seconds() <= 45 * 60

@@ -37,7 +37,7 @@ def test_a_learner_signs_up_with_a_join_code_and_takes_the_mock(
         user__username="newcomer", cohort=cohort, role="learner"
     ).exists()
 
-    page.get_by_role("button", name="Start task 3.3 mock exam").click()
+    page.get_by_role("button", name="Start Task 3.3 mock exam").click()
     attempt = Attempt.objects.get(user__username="newcomer", exam=exam)
     kinds = set()
     for item in attempt.items.order_by("position"):

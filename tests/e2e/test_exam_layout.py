@@ -288,3 +288,37 @@ def test_the_time_up_page_turns_into_the_result_by_itself(page, live_server, lea
     expect(page.get_by_role("heading", name="Time is up")).to_be_visible()
     expect(page.get_by_text("Approximate scaled score")).to_be_visible(timeout=10_000)
     assert page.url.endswith(f"/attempts/{attempt.pk}/result/")
+
+
+CELL_IN_NAVIGATOR = """n => {
+  const nav = document.getElementById("navigator").getBoundingClientRect();
+  const cell = document.getElementById("nav-cell-" + n).getBoundingClientRect();
+  return {inside: cell.top >= nav.top && cell.bottom <= nav.bottom && cell.height > 0,
+          cell: [Math.round(cell.top), Math.round(cell.bottom)],
+          nav: [Math.round(nav.top), Math.round(nav.bottom)], pageY: window.scrollY};
+}"""
+
+
+def test_the_navigator_keeps_the_current_question_in_view(page, live_server, learner):
+    load_bank_files([SHIPPED_BANK])
+    attempt = start(learner, make_exam(questions=98, minutes=90))
+    log_in(page, live_server.url, learner.username)
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/?q=90")
+    box = page.evaluate(CELL_IN_NAVIGATOR, 90)
+    assert box["inside"], box
+    assert box["pageY"] == 0, box  # the navigator's box scrolled, not the page
+    moves = ((page.get_by_role("button", name="Next →"), 91), (page.locator("#nav-cell-53"), 53))
+    for move, number in moves:
+        move.click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Question {number} of 98")
+        page.wait_for_load_state("load")
+        box = page.evaluate(CELL_IN_NAVIGATOR, number)
+        assert box["inside"], box
+
+    # On a phone the navigator is a drawer: opening it shows the current question.
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/?q=98")
+    page.set_viewport_size(VIEWPORTS["phone"])
+    page.get_by_role("button", name="Questions", exact=True).click()
+    expect(page.locator("#navigator")).to_be_visible()
+    box = page.evaluate(CELL_IN_NAVIGATOR, 98)
+    assert box["inside"], box

@@ -51,7 +51,7 @@ def test_a_learner_takes_the_mock_to_the_end_and_sees_per_objective_results(
         drawn.delete()
     log_in(page, live_server.url, learner.username)
     screenshot("home-learner")
-    page.get_by_role("button", name="Resume task 3.3 mock exam").click()
+    page.get_by_role("button", name="Resume Task 3.3 mock exam").click()
     expect(page.get_by_role("timer")).to_be_visible()
     attempt = Attempt.objects.get(user=learner, exam=exam)
     items = list(attempt.items.order_by("position"))

@@ -20,19 +20,40 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PHONE = VIEWPORTS["phone"]
 
-# Controls a finger must hit. Links inside running text are exempt (WCAG 2.5.8);
-# a checkbox or radio counts by its label, which takes the tap.
+# Controls a finger must hit, standalone links among them (breadcrumbs, a
+# download, a heading's link, a list of links). A link inside running text —
+# its block holds other words — is exempt (WCAG 2.5.8); a checkbox or radio
+# counts by its label, which takes the tap.
 SMALL_TARGETS = r"""() => {
   const small = [];
   const selector = "button, a.button, select, input:not([type=hidden]), a.nav-cell, "
-    + "summary, .site-nav a, .filter-link, .leave-exam, .table-wrap a";
-  for (const el of document.querySelectorAll(selector)) {
+    + "summary, .site-nav a, .filter-link, .leave-exam, .table-wrap a, .objective-averages a";
+  function hasOtherWords(block) {
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      if (parent.closest("a, button, .visually-hidden")) continue;  // the controls' own words
+      if (!parent.getClientRects().length) continue;  // not shown
+      if (/[\p{L}\p{N}]/u.test(node.textContent)) return true;
+    }
+    return false;
+  }
+  const controls = [...document.querySelectorAll(selector)];
+  for (const link of document.querySelectorAll("a[href]")) {
+    if (link.matches(selector)) continue;
+    let block = link.parentElement;
+    while (block.parentElement && /^(inline|contents)/.test(getComputedStyle(block).display)) {
+      block = block.parentElement;
+    }
+    if (!hasOtherWords(block)) controls.push(link);
+  }
+  for (const el of controls) {
     let target = el;
     if (el.matches("input[type=checkbox], input[type=radio]")) target = el.closest("label") || el;
     const box = target.getBoundingClientRect();
     const style = getComputedStyle(target);
     if (!box.width || !box.height || style.visibility === "hidden") continue;  // not shown
-    if (el.closest("dialog:not([open]), [hidden], .visually-hidden")) continue;
+    if (el.closest("dialog:not([open]), [hidden], .visually-hidden") || box.right <= 0) continue;
     if (box.width < 44 || box.height < 44) {
       small.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${
         (el.innerText || el.value || el.name || "").trim().slice(0, 30)}" ${
@@ -233,3 +254,50 @@ def test_team_lead_pages_fit_a_phone(page, live_server, learner, team_lead, phon
     expect(page.get_by_text("Cannot add this list as it is")).to_be_visible()
     phone.check("cohort members manage a list checked")
     phone.assert_clean(7)
+
+
+# Each row of a table on a phone: its cells inside the box the reader sees,
+# and its heading (a long objective title) on at most two lines.
+ROWS_READ_WELL = r"""selector => {
+  const problems = [];
+  const wrap = document.querySelector(selector);
+  const edge = wrap.getBoundingClientRect().right;
+  for (const row of wrap.querySelectorAll("tbody tr")) {
+    const title = row.querySelector("th");
+    const style = getComputedStyle(title);
+    const line = parseFloat(style.lineHeight) || 1.5 * parseFloat(style.fontSize);
+    const lines = Math.round((title.getBoundingClientRect().height
+      - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)) / line);
+    if (lines > 2) problems.push(`"${title.innerText.trim()}" on ${lines} lines`);
+    for (const cell of row.children) {
+      const right = cell.getBoundingClientRect().right;
+      const text = cell.innerText.trim();
+      if (right > edge + 1) problems.push(`"${text}" cut off at ${Math.round(right)} > ${edge}`);
+    }
+  }
+  return problems;
+}"""
+
+
+def test_the_practice_summary_reads_as_cards_on_a_phone(page, live_server, learner, screenshot):
+    load_bank_files([SHIPPED_BANK])
+    log_in(page, live_server.url, learner.username)
+    page.goto(f"{live_server.url}/practice/")
+    rlhf = "Reinforcement learning from human feedback (RLHF)"
+    page.get_by_role("button", name=f"Practise {rlhf}").click()
+    session = PracticeSession.objects.get(user=learner, ended_at__isnull=True)
+    choose(page, wrong_answer(session.current_snapshot))
+    page.get_by_role("button", name="Check answer").click()
+    expect(page.locator(".result-banner")).to_be_visible()
+    page.get_by_role("button", name="End session").click()
+    expect(page.get_by_role("rowheader", name=rlhf)).to_be_visible()
+    page.set_viewport_size(PHONE)
+    assert page.evaluate(ROWS_READ_WELL, "#moved-heading + .table-wrap") == []
+    # Each value keeps its column's name beside it once the header row is gone.
+    expect(page.locator("#moved-heading + .table-wrap td").first).to_have_attribute(
+        "data-label", "Correct"
+    )
+    page.set_viewport_size(VIEWPORTS["laptop"])
+    expect(page.get_by_role("columnheader", name="Now")).to_be_visible()
+    assert page.evaluate(ROWS_READ_WELL, "#moved-heading + .table-wrap") == []
+    screenshot("practice-summary-rlhf")

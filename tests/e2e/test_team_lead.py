@@ -53,7 +53,7 @@ def test_a_lead_reads_the_heatmap_drills_in_and_downloads_the_csvs(
     expect(page.get_by_role("heading", name="Mock exam attempts")).to_be_visible()
     screenshot("cohort-member")
     page.get_by_role("link", name="Review").first.click()
-    expect(page.get_by_text("read-only review")).to_be_visible()
+    expect(page.get_by_text("Read-only review")).to_be_visible()
     expect(page.locator(".review-item")).to_have_count(20)
     assert csp_violations == []
 

@@ -232,7 +232,7 @@ def test_the_member_page_and_read_only_review(lead_client, bank, cohort, learner
     review = lead_client.get(
         reverse("exams:cohort_member_attempt", args=[cohort.pk, learner.pk, attempt.pk])
     ).content.decode()
-    assert "read-only review" in review and review.count('class="review-item') == 5
+    assert "Read-only review" in review and review.count('class="review-item') == 5
 
 
 @pytest.mark.parametrize("members", [5, 500])
@@ -615,3 +615,16 @@ def test_safe_cell(value, cell):
     from exams.spreadsheets import safe_cell
 
     assert safe_cell(value) == cell
+
+
+def test_the_weekly_chart_names_both_axes(lead_client, bank, cohort, learner):
+    exam = make_exam(questions=20)
+    finished_attempt(learner, exam, raw=10, when=NOW - timedelta(days=15), seed=1)
+    finished_attempt(learner, exam, raw=15, when=NOW - timedelta(days=1), seed=2)
+    response = lead_client.get(reverse("exams:cohort_detail", args=[cohort.pk]))
+    trend, page = response.context["trend"], response.content.decode()
+    assert ">Approximate scaled score (weekly average)</text>" in page
+    assert ">Week starting (Monday)</text>" in page
+    # The x title sits under the date labels and inside the picture.
+    assert trend["tick_y"] < trend["x_title_y"] <= trend["height"]
+    assert page.count('class="axis axis-title"') == 2

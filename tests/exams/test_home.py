@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from exams.models import Exam
+from tests.conftest import make_exam
 
 
 def test_the_home_page_explains_what_to_do_when_no_exam_is_open(client, db):
@@ -21,6 +22,14 @@ def test_the_home_page_lists_open_exams_in_constant_queries(
         page = client.get(reverse("exams:home")).content.decode()
     assert "Task 3.3 mock exam" in page and "Full-length simulation" in page
     assert "30 min" in page and "90 min" in page
+
+
+def test_the_start_button_names_the_exam_as_its_title_is_written(client, bank, learner):
+    make_exam(questions=5, title="Task 3.3 mock exam")
+    client.force_login(learner)
+    page = client.get(reverse("exams:home")).content.decode()
+    assert "Start Task 3.3 mock exam</button>" in page
+    assert "task 3.3" not in page
 
 
 def test_unpublished_and_cohort_only_exams_are_hidden_from_outsiders(client, outsider, team_lead):

@@ -95,6 +95,23 @@ def test_every_kind_renders_its_controls(learner_client, bank, learner, kind):
         assert page.count('class="match-select"') == count
 
 
+def test_a_multiple_response_item_says_how_many_to_select_once(learner_client, bank, learner):
+    attempt = start(learner, make_exam(questions=98, minutes=None))
+    item = item_of_kind(attempt, "multiple")
+    word = {2: "TWO", 3: "THREE"}[item.snapshot["select"]]
+    assert f"(Select {word}.)" in item.snapshot["stem"]  # as the bank wrote it
+    page = learner_client.get(take_url(attempt, item.position)).content.decode()
+    assert page.count(f"(Select {word}.)") == 1
+    assert 'id="instructions"' not in page and 'aria-describedby="instructions"' not in page
+
+    # A stem that does not say it (an imported bank, say): the instruction says it.
+    item.snapshot["stem"] = "Which statements are accurate?"
+    item.save(update_fields=["snapshot"])
+    page = learner_client.get(take_url(attempt, item.position)).content.decode()
+    assert page.count(f"(Select {word}.)") == 1
+    assert f'id="instructions"><strong>(Select {word}.)</strong></p>' in page
+
+
 def test_an_autosave_swaps_the_status_its_navigator_cell_and_the_progress(learner_client, attempt):
     item = attempt.items.get(position=3)
     response = post_answer(learner_client, attempt, item, right_answer(item.snapshot))
