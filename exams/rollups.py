@@ -388,11 +388,11 @@ def _compare(found, stored_rows, expected: dict, key, name, differs, empty) -> N
             found.append((row.user_id, name(k), what))
     for k, want in expected.items():
         if k not in seen:
-            what = (
-                f"missing: {want.correct}/{want.answers} answered"
-                if isinstance(want, Sums)
-                else f"missing: {want.attempts} finalized attempt{'s' if want.attempts != 1 else ''}"
-            )
+            if isinstance(want, Sums):
+                what = f"missing: {want.correct}/{want.answers} answered"
+            else:
+                plural = "s" if want.attempts != 1 else ""
+                what = f"missing: {want.attempts} finalized attempt{plural}"
             found.append((k[0] if isinstance(k, tuple) else k, name(k), what))
 
 

@@ -266,7 +266,8 @@ def test_the_cohort_page_runs_constant_queries(
     # 1 session, 2 user, 3 the cohort (led by this user), 4 the exams open to it,
     # 5 its members, one row each — user fields, last activity, attempt figures
     # (count, best, latest, the last two at the readiness exam: the ExamRollups),
-    # overall mastery (the LearnerRollups) — and its objectives' pooled rollup sums, 6 the readiness exam's blueprint,
+    # overall mastery (the LearnerRollups) — and its objectives' pooled rollup
+    # sums, 6 the readiness exam's blueprint,
     # 7 the objectives, 8 the weekly trend, 9 the rollups of the page's members
     # (heatmap, forecasts), 10 the readiness attempts quoted for the members
     # shown, 11 "is a team lead?" for the menu, 12 the exams again (the filter's
