@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
@@ -271,63 +271,26 @@ def _replace(model, rows, user_ids) -> None:
 
 def write_all(rollup_model, sums: dict[tuple[int, int], Sums], user_ids=None) -> None:
     """Replace the ObjectiveRollup rows (of `user_ids`, or all) with `sums`."""
-    _replace(
-        rollup_model,
-        (
-            rollup_model(
-                user_id=user_id,
-                objective_id=objective_id,
-                decayed_right=s.decayed_right,
-                decayed_total=s.decayed_total,
-                answers=s.answers,
-                correct=s.correct,
-                last_at=s.last_at,
-            )
-            for (user_id, objective_id), s in sums.items()
-        ),
-        user_ids,
+    rows = (
+        rollup_model(user_id=user_id, objective_id=objective_id, **asdict(s))
+        for (user_id, objective_id), s in sums.items()
     )
+    _replace(rollup_model, rows, user_ids)
 
 
 def write_learners(learner_model, totals: dict[int, Sums], user_ids=None) -> None:
     """Replace the LearnerRollup rows (of `user_ids`, or all) with `totals`."""
-    _replace(
-        learner_model,
-        (
-            learner_model(
-                user_id=user_id,
-                decayed_right=s.decayed_right,
-                decayed_total=s.decayed_total,
-                answers=s.answers,
-                correct=s.correct,
-                last_at=s.last_at,
-            )
-            for user_id, s in totals.items()
-        ),
-        user_ids,
-    )
+    rows = (learner_model(user_id=user_id, **asdict(s)) for user_id, s in totals.items())
+    _replace(learner_model, rows, user_ids)
 
 
 def write_exams(exam_model, sums: dict[tuple[int, int], ExamSums], user_ids=None) -> None:
     """Replace the ExamRollup rows (of `user_ids`, or all) with `sums`."""
-    _replace(
-        exam_model,
-        (
-            exam_model(
-                user_id=user_id,
-                exam_id=exam_id,
-                attempts=s.attempts,
-                best=s.best,
-                latest_score=s.latest_score,
-                latest_passed=s.latest_passed,
-                latest_at=s.latest_at,
-                previous_passed=s.previous_passed,
-                previous_at=s.previous_at,
-            )
-            for (user_id, exam_id), s in sums.items()
-        ),
-        user_ids,
+    rows = (
+        exam_model(user_id=user_id, exam_id=exam_id, **asdict(s))
+        for (user_id, exam_id), s in sums.items()
     )
+    _replace(exam_model, rows, user_ids)
 
 
 def _close(a: float, b: float) -> bool:
