@@ -165,8 +165,43 @@ def test_the_question_page_has_no_key_until_checked(learner_client, bank):
     assert "Correct answer" not in page and "is-key" not in page
 
 
-def test_check_swaps_in_feedback_with_key_and_explanation_not_the_source(learner_client, bank):
-    session = start_page(learner_client)
+def start_on_kind(client, learner, kind: str) -> PracticeSession:
+    """A practice session whose first question is of `kind`: the bank's first
+    such question, the rest of its objective marked practised (a session
+    serves a question never practised first)."""
+    question = Question.objects.published().filter(kind=kind).order_by("external_id").first()
+    others = (
+        Question.objects.published().filter(objective=question.objective).exclude(pk=question.pk)
+    )
+    ReviewCard.objects.bulk_create(
+        ReviewCard(
+            user=learner,
+            question=q,
+            objective=q.objective,
+            card={},
+            due=timezone.now() + timedelta(days=30),
+            last_correct=True,
+        )
+        for q in others
+    )
+    session = start_page(client, question.objective.code)
+    assert session.current_question_id == question.pk
+    return session
+
+
+@pytest.mark.parametrize(
+    "kind, key_marker",
+    [
+        ("single", "✓ Correct answer"),
+        ("multiple", "✓ Correct answer"),
+        ("ordering", "The correct order, with the place you gave each"),
+        ("matching", "✓ Correct match:"),
+    ],
+)
+def test_check_swaps_in_feedback_with_key_and_explanation_not_the_source(
+    learner_client, learner, bank, kind, key_marker
+):
+    session = start_on_kind(learner_client, learner, kind)
     data = {"token": session.current_token, **right_answer(session.current_snapshot)}
     response = learner_client.post(
         reverse("exams:practice_check", args=[session.pk]), data, headers=HTMX
@@ -175,13 +210,7 @@ def test_check_swaps_in_feedback_with_key_and_explanation_not_the_source(learner
     snap = session.current_snapshot
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="practice-card"')
-    key_marker = {
-        "single": "✓ Correct answer",
-        "multiple": "✓ Correct answer",
-        "ordering": "Correct order",
-        "matching": "Correct match",
-    }[snap["kind"]]
-    assert "✓ Correct" in html and key_marker in html
+    assert "✓ Correct</h2>" in html and key_marker in html
     assert sanitize_markdown(snap["explanation"]) in html
     # The source is an internal reference for instructors (admin and exports only).
     assert "Source:" not in html and snap["source"] not in html
