@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from exams.bank.importing import ImportOptions, parse_mapping
 from exams.bank.lint import lint_specs, summarize
-from exams.bank.loader import BankInvalid, LoadReport, load_bank_files, read_bank_files
+from exams.bank.loader import BankInvalid, LoadReport, load_bank_specs, read_bank_files
 
 
 class Command(BaseCommand):
@@ -72,13 +72,11 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         import_options = ImportOptions(mapping, objective, skip_unsupported)
+        # Read once: the load and the linter take the same parsed files.
+        specs, errors = read_bank_files(files, import_options)
         try:
-            report = load_bank_files(
-                files,
-                only_new=only_new,
-                overwrite=overwrite,
-                options=import_options,
-                dry_run=dry_run,
+            report = load_bank_specs(
+                specs, errors, only_new=only_new, overwrite=overwrite, dry_run=dry_run
             )
         except BankInvalid as exc:
             for error in exc.errors:
@@ -93,7 +91,7 @@ class Command(BaseCommand):
             for note in report.notes:
                 self.stdout.write(f"Note: {note}")
         # The linter advises; what loads is decided by the rules above alone.
-        findings = lint_specs(read_bank_files(files, import_options)[0])
+        findings = lint_specs(specs)
         for finding in findings:
             self.stderr.write(f"Lint warning: {finding}", style_func=self.style.WARNING)
         if findings:
