@@ -94,3 +94,31 @@ def choose(page, data: dict) -> None:
                 page.check(f"input[value='{oid}']")
         else:
             page.select_option(f"#{name}", value)
+
+
+def outside_pages() -> list[tuple[str, str]]:
+    """Pages reached from outside the site's menus: password reset, an
+    invitation link (valid and expired), a page that does not exist."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.membership import invitation_token
+    from accounts.models import Cohort, Invitation
+
+    cohort = Cohort.objects.create(name="Invited cohort")
+    now = timezone.now()
+    valid, expired = (
+        Invitation.objects.create(
+            cohort=cohort, email=f"{n}@example.com", created_at=now, expires_at=now + days
+        )
+        for n, days in (("new", timedelta(days=7)), ("late", timedelta(days=-1)))
+    )
+    return [
+        ("password reset", "/accounts/password/reset/"),
+        ("password reset sent", "/accounts/password/reset/sent/"),
+        ("invitation", f"/accounts/invitations/{invitation_token(valid)}/"),
+        ("invitation expired", f"/accounts/invitations/{invitation_token(expired)}/"),
+        ("invitation malformed", "/accounts/invitations/not-a-token/"),
+        ("page not found", "/no-such-page/"),
+    ]

@@ -18,7 +18,7 @@ from exams.attempts import submit_attempt
 from exams.bank.loader import load_bank_files
 from exams.models import Attempt, PracticeSession, Question
 from tests.conftest import SHIPPED_BANK, make_exam, right_answer, save, start, wrong_answer
-from tests.e2e.conftest import VIEWPORTS, admin_log_in, choose, log_in
+from tests.e2e.conftest import VIEWPORTS, admin_log_in, choose, log_in, outside_pages
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -128,6 +128,9 @@ def test_public_pages_have_no_serious_accessibility_violations(page, live_server
     page.click("button[type=submit]")
     expect(page.locator(".form-errors")).to_be_visible()
     audit.check("log in with an error")
+    for name, path in outside_pages():
+        page.goto(live_server.url + path)
+        audit.check(name)
     audit.assert_clean()
 
 

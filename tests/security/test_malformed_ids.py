@@ -96,3 +96,24 @@ def _request(user):
     request = RequestFactory().get("/admin/")
     request.user = user
     return request
+
+
+def test_not_found_and_not_allowed_pages_are_the_sites_own(client, learner, settings):
+    """A wrong address or someone else's attempt: the site's page, not Django's
+    bare one, with the status kept and nothing about what exists."""
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "<title>Page not found · Quizsite</title>" in page and "css/site" in page
+    client.force_login(learner)
+    response = client.get(reverse("exams:attempt_result", args=[999999]))
+    assert response.status_code == 404 and "Page not found" in response.content.decode()
+
+    from django.core.exceptions import PermissionDenied
+    from django.test import RequestFactory
+    from django.views.defaults import permission_denied
+
+    denied = permission_denied(RequestFactory().get("/"), PermissionDenied())
+    assert denied.status_code == 403
+    assert "<title>Not allowed · Quizsite</title>" in denied.content.decode()
