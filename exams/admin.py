@@ -799,12 +799,18 @@ class AccommodationAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Attempts are written by the exam engine only; the admin may look."""
+    """Attempts are written by the exam engine only; the admin may look. Not
+    delete either: a learner's history would vanish, and the rollups the
+    reports read (exams/rollups.py) would still count it. Deleting the user
+    removes everything of theirs at once."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 

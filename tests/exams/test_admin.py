@@ -243,6 +243,34 @@ def test_a_superuser_sees_attempts_read_only(client, superuser):
     assert Attempt.objects.count() == 0
 
 
+def test_a_superuser_cannot_delete_an_attempt_or_its_items(client, bank, superuser, learner):
+    """Deleting an attempt would undo a learner's history and leave the rollups
+    counting it: the admin offers no delete, by page or by action."""
+    from django.contrib.admin import helpers
+
+    from exams.attempts import submit_attempt
+    from tests.conftest import make_exam, start
+
+    attempt = submit_attempt(attempt=start(learner, make_exam(questions=5)), now=timezone.now())
+    client.force_login(superuser)
+    assert client.get(reverse("admin:exams_attempt_delete", args=[attempt.pk])).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:exams_attempt_delete", args=[attempt.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    for model in ("attempt", "attemptitem"):
+        changelist = reverse(f"admin:exams_{model}_changelist")
+        assert "delete_selected" not in client.get(changelist).content.decode()
+        ids = [str(attempt.pk)] if model == "attempt" else [str(i.pk) for i in attempt.items.all()]
+        client.post(
+            changelist,
+            {"action": "delete_selected", helpers.ACTION_CHECKBOX_NAME: ids, "post": "yes"},
+        )
+    assert Attempt.objects.filter(pk=attempt.pk).exists() and attempt.items.count() == 5
+
+
 def test_a_learner_is_sent_to_the_admin_login(client, learner):
     client.force_login(learner)
     response = client.get(reverse("admin:exams_question_changelist"))

@@ -76,7 +76,8 @@ def test_a_malformed_selection_for_an_admin_action_is_not_found(client, superuse
     client.force_login(superuser)
     for model, model_admin in admin.site._registry.items():
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        for action in model_admin.get_actions(_request(superuser)) or ["delete_selected"]:
+        actions = list(model_admin.get_actions(_request(superuser)))
+        for action in actions or ["delete_selected"]:
             response = client.post(
                 url,
                 {
@@ -85,7 +86,9 @@ def test_a_malformed_selection_for_an_admin_action_is_not_found(client, superuse
                     "index": 0,
                 },
             )
-            assert response.status_code == 404, (url, action, response.status_code)
+            # An admin with no actions reads no selection: its changelist, unchanged.
+            expected = 404 if actions else 200
+            assert response.status_code == expected, (url, action, response.status_code)
     # The well-formed id beside the malformed one was not acted on either.
     assert type(superuser).objects.filter(pk=superuser.pk, is_active=True).exists()
 
