@@ -93,10 +93,14 @@ def backtest(
     objectives: int = 14,
     per_objective: int = 12,
     mock_items: int = 20,
+    scored_items: int = 65,
 ) -> Calibration:
+    """Forecast generated learners, then sit each one exam of `scored_items`
+    scored items (the full-length simulation scores 50 of its 65; unscored
+    items count in no score, so they change nothing here)."""
     rng = random.Random(f"{seed}:backtest")
     weights = {o: 1 + (o % 3 == 0) for o in range(1, objectives + 1)}
-    blueprint = Blueprint(weights, 65, 700, "generated full-length exam")
+    blueprint = Blueprint(weights, scored_items, 700, "generated full-length exam")
     mock = Blueprint(weights, mock_items, 700)
     pool: dict[int, list[int]] = {}
     questions: dict[int, simulation.SimQuestion] = {}

@@ -221,10 +221,11 @@ def test_a_learner_gets_a_forecast_on_a_domain_weighted_readiness_exam(bank, lea
     assert result["exam"] == exam and result["forecast"] is not None
 
 
-def test_the_forecast_is_calibrated_on_generated_learners():
+@pytest.mark.parametrize("scored_items", [65, 50])  # every item scored; 50 of 65, as the real exam
+def test_the_forecast_is_calibrated_on_generated_learners(scored_items):
     """Known abilities (exams.simulation): the 80 % interval holds the next
     full-length score about 80 % of the time, and P(pass) is honest."""
-    result = backtest(seed=1, learners=600)
+    result = backtest(seed=1, learners=600, scored_items=scored_items)
     assert len(result.outcomes) > 400 and result.without_forecast > 0
     assert 0.75 <= result.coverage <= 0.87, result.coverage
     assert result.brier < 0.15, result.brier
