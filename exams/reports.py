@@ -378,12 +378,6 @@ def _attempts_for(exam=None, start=None, end=None) -> Q:
     return counted
 
 
-def _rows(query) -> list[tuple]:
-    # Thousands of rows: read straight from the cursor, without the ORM's
-    # per-value converters (only for columns that need none).
-    return read_rows(*query.query.sql_with_params())
-
-
 def _moment(value) -> datetime | None:
     """A datetime read straight from the cursor: PostgreSQL gives aware
     datetimes, SQLite text (or naive datetimes) in UTC."""
@@ -405,6 +399,9 @@ def _flag(condition: Q) -> Case:
 
 
 def _sql(query) -> tuple[str, tuple]:
+    """A queryset's SQL and parameters, unordered, for a larger statement or
+    for read_rows (thousands of rows read without the ORM's per-value
+    converters: only for columns that need none)."""
     return query.order_by().query.sql_with_params()
 
 
@@ -537,7 +534,7 @@ def _member_query(member_ids, exam, start, end, ready_exam_ids: list[int]) -> tu
         )
         .values_list("objective_id", "pooled_right", "pooled_total", "pooled_answers")
     )
-    parts.append(objectives.order_by().query.sql_with_params())
+    parts.append(_sql(objectives))
     reads.append(
         f"""SELECT NULL, objective_id, NULL, NULL, NULL, NULL, NULL,
                    NULL, NULL, NULL, NULL, NULL, NULL, pooled_right, pooled_total, pooled_answers
@@ -739,7 +736,7 @@ def fill_in(report: CohortReport, members: Iterable[MemberRow], now: datetime) -
     query = ObjectiveRollup.objects.filter(user_id__in=list(by_id)).values_list(
         "user_id", "objective_id", "decayed_right", "decayed_total", "answers", "correct"
     )
-    for user_id, objective_id, right, total, answers, correct in _rows(query):
+    for user_id, objective_id, right, total, answers, correct in read_rows(*_sql(query)):
         seen = rollups.Evidence(right / scale, total / scale, answers, correct)
         evidence.setdefault(user_id, {})[objective_id] = seen
         by_id[user_id].cells[objective_id] = mastery_share(seen.right, seen.total)

@@ -60,6 +60,8 @@ def test_finalization_adds_the_attempts_results_to_the_rollups(bank, learner):
     # Submitting again changes nothing.
     submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=6))
     assert sum(r.answers for r in ObjectiveRollup.objects.filter(user=learner)) == 14
+    assert LearnerRollup.objects.get(user=learner).answers == 14
+    assert ExamRollup.objects.get(user=learner, exam=exam).attempts == 1
 
 
 def test_a_practice_check_adds_one_answer(bank, learner):
